@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsConfig(AppConfig):
+    name = "channels"
+    verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401

@@ -1,0 +1,331 @@
+"""Intake and delivery: raw contacts become customers, tickets and journey records; replies leave
+through the channel the customer used."""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from customers.models import ChannelKind, Customer
+from customers.services import resolve_customer, update_customer
+from tickets import services as ticket_services
+from tickets.links import status_url
+from tickets.models import AuthorType, InteractionReason, MessageKind, Ticket, TicketMessage
+
+from .errors import ChannelError, ChannelErrorCode
+from .models import (
+    Action,
+    ActionKind,
+    Channel,
+    Direction,
+    Event,
+    Interaction,
+    OutboundMessage,
+    OutboundStatus,
+    Outcome,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_SEND_ATTEMPTS = 5
+
+
+def get_channel(kind: str) -> Channel:
+    channel = (
+        Channel.objects.filter(kind=kind, is_active=True).select_related("default_queue").first()
+    )
+    if channel is None:
+        raise ChannelError(
+            ChannelErrorCode.NO_CHANNEL,
+            _("No active %(kind)s channel is set up.") % {"kind": ChannelKind(kind).label},
+        )
+    return channel
+
+
+@transaction.atomic
+def record_interaction(
+    *,
+    customer: Customer,
+    channel: Channel,
+    ticket: Ticket | None = None,
+    direction: str = Direction.INBOUND,
+    external_id: str = "",
+    agent: Any = None,
+    reason: InteractionReason | None = None,
+    outcome: str = Outcome.NONE,
+    started_at: datetime | None = None,
+    note: str = "",
+) -> tuple[Interaction, bool]:
+    """One interaction per channel id: a second call with the same id returns the first one and
+    False, so a replayed input is recorded once."""
+    if external_id:
+        existing = Interaction.objects.filter(channel=channel, external_id=external_id).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            interaction = Interaction.objects.create(
+                customer=customer,
+                channel=channel,
+                ticket=ticket,
+                direction=direction,
+                external_id=external_id,
+                agent=agent,
+                reason=reason,
+                outcome=outcome,
+                started_at=started_at or timezone.now(),
+                note=note,
+            )
+    except IntegrityError:
+        return Interaction.objects.get(channel=channel, external_id=external_id), False
+    return interaction, True
+
+
+def record_action(
+    *,
+    interaction: Interaction,
+    kind: str,
+    agent: Any = None,
+    outcome: str = "",
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+) -> Action:
+    return Action.objects.create(
+        interaction=interaction,
+        kind=kind,
+        agent=agent,
+        outcome=outcome,
+        started_at=started_at or timezone.now(),
+        ended_at=ended_at,
+    )
+
+
+def record_event(
+    *,
+    action: Action,
+    kind: str,
+    data: dict[str, Any] | None = None,
+    message: TicketMessage | None = None,
+    occurred_at: datetime | None = None,
+) -> Event:
+    return Event.objects.create(
+        action=action,
+        interaction_id=action.interaction_id,
+        kind=kind,
+        data=data or {},
+        message=message,
+        occurred_at=occurred_at or timezone.now(),
+    )
+
+
+@transaction.atomic
+def submit_web_form(
+    *,
+    name: str,
+    email: str,
+    subject: str,
+    body: str,
+    phone: str = "",
+    language: str = "vi",
+    attachments: Iterable[UploadedFile] = (),
+) -> Ticket:
+    """The public contact form: finds or creates the customer by email, opens a ticket in the web
+    form channel's queue, records the contact in the journey and sends the customer a signed link
+    to follow it."""
+    channel = get_channel(ChannelKind.WEB_FORM)
+    customer = resolve_customer(kind=ChannelKind.EMAIL, address=email, name=name, language=language)
+    changes: dict[str, Any] = {}
+    if phone and not customer.phone:
+        changes["phone"] = phone
+    if name and not customer.name:
+        changes["name"] = name
+    if changes:
+        customer = update_customer(customer=customer, **changes)
+    ticket = ticket_services.create_ticket(
+        customer=customer,
+        subject=subject,
+        body=body,
+        queue=channel.default_queue,
+        channel=ChannelKind.WEB_FORM,
+        language=language,
+        attachments=attachments,
+    )
+    interaction, _created = record_interaction(
+        customer=customer, channel=channel, ticket=ticket, outcome=Outcome.TICKET_OPENED
+    )
+    action = record_action(interaction=interaction, kind=ActionKind.WEB, ended_at=timezone.now())
+    record_event(
+        action=action,
+        kind="form_submitted",
+        message=ticket.messages.first(),
+        data={"subject": ticket.subject},
+    )
+    with translation.override(language):
+        queue_outbound(
+            kind=ChannelKind.EMAIL,
+            to_address=customer.email,
+            ticket=ticket,
+            subject=_("[%(ref)s] We have received your request") % {"ref": ticket.reference},
+            body=_(
+                "Hello %(name)s,\n\nThank you for contacting us. Your request %(ref)s "
+                "“%(subject)s” has been received and a member of our team will reply soon.\n\n"
+                "Follow your request here:\n%(link)s\n"
+            )
+            % {
+                "name": customer.name or customer.email,
+                "ref": ticket.reference,
+                "subject": ticket.subject,
+                "link": status_url(ticket),
+            },
+        )
+    return ticket
+
+
+def queue_outbound(
+    *,
+    kind: str,
+    to_address: str,
+    body: str,
+    subject: str = "",
+    ticket: Ticket | None = None,
+    message: TicketMessage | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutboundMessage | None:
+    """Writes the message to send in the caller's transaction and asks a worker to send it once
+    the transaction commits. Returns None if this reply already has a delivery."""
+    if message is not None and OutboundMessage.objects.filter(message=message).exists():
+        return None
+    outbound = OutboundMessage.objects.create(
+        kind=kind,
+        to_address=to_address,
+        subject=subject[:255],
+        body=body,
+        ticket=ticket,
+        message=message,
+        headers=headers or {},
+    )
+    from .tasks import deliver_outbound_task  # the task module imports this one
+
+    transaction.on_commit(lambda: _enqueue(deliver_outbound_task, outbound.pk))
+    return outbound
+
+
+def _enqueue(task: Any, *args: Any) -> None:
+    # The row is committed; if the broker is down the beat sweep sends it later.
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure must not fail the request
+        log.warning("Could not enqueue %s%r; the sweep will pick it up.", task.name, args)
+
+
+def _claim(outbound_id: int) -> OutboundMessage | None:
+    """Takes one due message for sending. A conditional UPDATE decides between two workers; a
+    message stuck in "sending" by a killed worker may be taken again after 10 minutes."""
+    now = timezone.now()
+    stale = now - timedelta(minutes=10)
+    claimed = (
+        OutboundMessage.objects.filter(pk=outbound_id, due_at__lte=now)
+        .filter(
+            # queued, or sending but abandoned by a dead worker
+            status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING]
+        )
+        .exclude(status=OutboundStatus.SENDING, claimed_at__gt=stale)
+        .update(status=OutboundStatus.SENDING, claimed_at=now)
+    )
+    if not claimed:
+        return None
+    return OutboundMessage.objects.get(pk=outbound_id)
+
+
+def _send_email(outbound: OutboundMessage) -> None:
+    mail = EmailMessage(
+        subject=outbound.subject,
+        body=outbound.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[outbound.to_address],
+        headers=outbound.headers or None,
+    )
+    mail.send(fail_silently=False)
+
+
+TRANSPORTS = {ChannelKind.EMAIL: _send_email}
+
+
+def deliver_outbound(*, outbound_id: int) -> str:
+    """Sends one outbound message; returns its status afterwards. Safe to call twice: a message
+    already sent or being sent by another worker is left alone."""
+    outbound = _claim(outbound_id)
+    if outbound is None:
+        status = OutboundMessage.objects.filter(pk=outbound_id).values_list("status", flat=True)
+        return status.first() or "missing"
+    transport = TRANSPORTS.get(outbound.kind)
+    try:
+        if transport is None:
+            raise ChannelError(
+                ChannelErrorCode.SEND_FAILED,
+                f"No transport for {outbound.kind} yet; the message waits in the outbox.",
+            )
+        transport(outbound)
+    except Exception as exc:  # noqa: BLE001 - any transport failure is recorded and retried
+        attempts = outbound.attempts + 1
+        final = attempts >= MAX_SEND_ATTEMPTS or transport is None
+        OutboundMessage.objects.filter(pk=outbound.pk, status=OutboundStatus.SENDING).update(
+            status=OutboundStatus.FAILED if final else OutboundStatus.QUEUED,
+            attempts=attempts,
+            last_error=str(exc)[:2000],
+            due_at=timezone.now() + timedelta(minutes=2**attempts),
+        )
+        log.warning("Sending outbound %s failed (attempt %s): %s", outbound.pk, attempts, exc)
+        return OutboundStatus.FAILED if final else OutboundStatus.QUEUED
+    OutboundMessage.objects.filter(pk=outbound.pk, status=OutboundStatus.SENDING).update(
+        status=OutboundStatus.SENT, sent_at=timezone.now(), attempts=outbound.attempts + 1
+    )
+    return OutboundStatus.SENT
+
+
+def due_outbound_ids(*, limit: int = 500) -> list[int]:
+    now = timezone.now()
+    return list(
+        OutboundMessage.objects.filter(status=OutboundStatus.QUEUED, due_at__lte=now)
+        .order_by("due_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def retry_outbound(*, outbound: OutboundMessage) -> None:
+    """Puts a failed message back in the queue (staff action)."""
+    OutboundMessage.objects.filter(pk=outbound.pk, status=OutboundStatus.FAILED).update(
+        status=OutboundStatus.QUEUED, due_at=timezone.now(), attempts=0
+    )
+
+
+def deliver_reply(*, message: TicketMessage) -> OutboundMessage | None:
+    """A public agent reply leaves through the ticket's channel to the customer's address."""
+    if message.kind != MessageKind.PUBLIC or message.author_type not in (
+        AuthorType.AGENT,
+        AuthorType.BOT,
+    ):
+        return None
+    ticket = message.ticket
+    customer = ticket.customer
+    if message.channel in (ChannelKind.EMAIL, ChannelKind.WEB_FORM, ChannelKind.API):
+        if not customer.email:
+            return None
+        return queue_outbound(
+            kind=ChannelKind.EMAIL,
+            to_address=customer.email,
+            ticket=ticket,
+            message=message,
+            subject=f"Re: [{ticket.reference}] {ticket.subject}",
+            body=f"{message.body}\n\n--\n{status_url(ticket)}\n",
+        )
+    # Chat, social and phone transports arrive with the omnichannel issue; chat replies are read
+    # from the thread by the widget itself.
+    return None

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CimSiteConfig(AppConfig):
+    name = "cim_site"
+    verbose_name = "CIM"

@@ -1,0 +1,16 @@
+"""The Celery app. The beat schedule lives here, in one place."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cim_site.settings.dev")
+
+app = Celery("cim_site")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Due outbound messages whose enqueue was lost (broker down, worker killed) are sent here.
+    "deliver-due-outbound": {"task": "channels.deliver_due_outbound", "schedule": 60.0},
+}

@@ -1,0 +1,214 @@
+"""Every change to customers goes through here."""
+
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .errors import CustomerError, CustomerErrorCode
+from .models import ChannelKind, Customer, CustomerIdentity, Language, Organization, Segment
+
+
+def normalize_phone(raw: str, *, region: str | None = None) -> str:
+    """Any way people write a phone number → E.164. Vietnamese local forms ("0912 345 678",
+    "84912345678") are understood; an impossible number raises CustomerError."""
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    region = region or settings.CIM_DEFAULT_PHONE_REGION
+    candidates = [text]
+    # "84912345678" without the plus is how many Vietnamese systems export numbers.
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not text.startswith(("+", "0")) and digits.startswith("84") and len(digits) >= 11:
+        candidates.append("+" + digits)
+    for candidate in candidates:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    raise CustomerError(
+        CustomerErrorCode.INVALID_PHONE,
+        _("“%(phone)s” is not a valid phone number.") % {"phone": text[:40]},
+        field="phone",
+    )
+
+
+def normalize_email(raw: str) -> str:
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise CustomerError(
+            CustomerErrorCode.INVALID_EMAIL,
+            _("“%(email)s” is not a valid email address.") % {"email": text[:80]},
+            field="email",
+        ) from None
+    local, _sep, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}".lower()
+
+
+def normalize_address(kind: str, address: str) -> str:
+    if kind == ChannelKind.EMAIL:
+        return normalize_email(address)
+    if kind == ChannelKind.PHONE:
+        return normalize_phone(address)
+    return address.strip()
+
+
+def _sync_identities(customer: Customer) -> None:
+    for kind, address in ((ChannelKind.EMAIL, customer.email), (ChannelKind.PHONE, customer.phone)):
+        if not address:
+            continue
+        owner = (
+            CustomerIdentity.objects.filter(kind=kind, address=address)
+            .values_list("customer_id", flat=True)
+            .first()
+        )
+        if owner is None:
+            CustomerIdentity.objects.create(customer=customer, kind=kind, address=address)
+        elif owner != customer.pk:
+            raise CustomerError(
+                CustomerErrorCode.IDENTITY_TAKEN,
+                _("%(address)s already belongs to another customer.") % {"address": address},
+                field="email" if kind == ChannelKind.EMAIL else "phone",
+            )
+
+
+@transaction.atomic
+def create_customer(
+    *,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    language: str = Language.VI,
+    organization: Organization | None = None,
+    segment: Segment | None = None,
+    external_id: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    by: Any = None,
+) -> Customer:
+    """Creates a customer and the email / phone identities that find them again."""
+    customer = Customer(
+        name=name.strip(),
+        email=normalize_email(email),
+        phone=normalize_phone(phone),
+        language=language,
+        organization=organization,
+        segment=segment,
+        external_id=external_id or None,
+        attributes=attributes or {},
+    )
+    customer._history_user = by  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        raise CustomerError(
+            CustomerErrorCode.DUPLICATE_EXTERNAL_ID,
+            _("Another customer already has CRM id %(id)s.") % {"id": external_id},
+            field="external_id",
+        ) from None
+    _sync_identities(customer)
+    return customer
+
+
+UPDATABLE_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "language",
+    "organization",
+    "segment",
+    "external_id",
+    "attributes",
+)
+
+
+@transaction.atomic
+def update_customer(*, customer: Customer, by: Any = None, **changes: Any) -> Customer:
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"update_customer() got unexpected fields: {sorted(unknown)}")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if "email" in changes:
+        changes["email"] = normalize_email(changes["email"])
+    if "phone" in changes:
+        changes["phone"] = normalize_phone(changes["phone"])
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    if "external_id" in changes:
+        changes["external_id"] = changes["external_id"] or None
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    customer._history_user = by  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        raise CustomerError(
+            CustomerErrorCode.DUPLICATE_EXTERNAL_ID,
+            _("Another customer already has CRM id %(id)s.") % {"id": changes.get("external_id")},
+            field="external_id",
+        ) from None
+    _sync_identities(customer)
+    return customer
+
+
+@transaction.atomic
+def add_identity(*, customer: Customer, kind: str, address: str) -> CustomerIdentity:
+    address = normalize_address(kind, address)
+    identity, created = CustomerIdentity.objects.get_or_create(
+        kind=kind, address=address, defaults={"customer": customer}
+    )
+    if not created and identity.customer_id != customer.pk:
+        raise CustomerError(
+            CustomerErrorCode.IDENTITY_TAKEN,
+            _("%(address)s already belongs to another customer.") % {"address": address},
+            field="address",
+        )
+    return identity
+
+
+def find_customer(*, kind: str, address: str) -> Customer | None:
+    address = normalize_address(kind, address)
+    identity = CustomerIdentity.objects.select_related("customer").filter(
+        kind=kind, address=address
+    )
+    found = identity.first()
+    return found.customer if found else None
+
+
+def resolve_customer(
+    *, kind: str, address: str, name: str = "", language: str = Language.VI
+) -> Customer:
+    """The customer behind a channel address, created on first contact. Safe under concurrency:
+    the unique (kind, address) constraint decides which of two racing requests creates it."""
+    address = normalize_address(kind, address)
+    if not address:
+        raise CustomerError(CustomerErrorCode.NO_CONTACT, _("A contact address is required."))
+    existing = find_customer(kind=kind, address=address)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(
+                name=name.strip(),
+                email=address if kind == ChannelKind.EMAIL else "",
+                phone=address if kind == ChannelKind.PHONE else "",
+                language=language,
+            )
+            CustomerIdentity.objects.create(customer=customer, kind=kind, address=address)
+            return customer
+    except IntegrityError:
+        found = find_customer(kind=kind, address=address)
+        if found is None:
+            raise
+        return found

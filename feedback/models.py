@@ -1,0 +1,1 @@
+# Surveys, sentiment and quality reviews arrive with the feedback issue.

@@ -1,0 +1,43 @@
+import pytest
+
+from tests.factories import AgentFactory, CustomerFactory, QueueFactory, UserFactory
+
+
+@pytest.fixture
+def queue(db):
+    return QueueFactory(code="support", name="Support")
+
+
+@pytest.fixture
+def other_queue(db):
+    return QueueFactory(code="sales", name="Sales")
+
+
+@pytest.fixture
+def agent(queue):
+    return AgentFactory(username="agent", queues=[queue])
+
+
+@pytest.fixture
+def other_agent(other_queue):
+    return AgentFactory(username="other-agent", queues=[other_queue])
+
+
+@pytest.fixture
+def supervisor(db):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username="supervisor")
+    group, _ = Group.objects.get_or_create(name="Supervisor")
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(email="lan@example.vn", name="Nguyễn Thị Lan")

@@ -1,0 +1,365 @@
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from customers.models import ChannelKind, Customer, Language
+
+# Crockford's base32 without look-alikes (no I, L, O, U): easy to read out over the phone.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{body[:4]}-{body[4:]}"
+
+
+class Skill(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Queue(models.Model):
+    """A purpose-specific line (Sales, Complaints, Warranty) that work waits in."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    default_priority = models.PositiveSmallIntegerField(
+        _("default priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    required_skills = models.ManyToManyField(
+        Skill, blank=True, related_name="queues", verbose_name=_("required skills")
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_queues",
+        verbose_name=_("queue lead"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InteractionReason(models.Model):
+    """Two-level governed list: a category (no parent) holds reasons (parent = the category)."""
+
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("category"),
+        limit_choices_to={"parent__isnull": True},
+    )
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    required_skills = models.ManyToManyField(
+        Skill, blank=True, related_name="reasons", verbose_name=_("required skills")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("interaction reason")
+        verbose_name_plural = _("interaction reasons")
+
+    def __str__(self) -> str:
+        if self.parent_id:
+            return f"{self.parent.name} › {self.name}"
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "vi").startswith("en") else self.name_vi
+
+    @property
+    def is_category(self) -> bool:
+        return self.parent_id is None
+
+    def clean(self) -> None:
+        if self.parent_id is not None:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": _("A reason cannot be its own category.")})
+            if self.parent.parent_id is not None:
+                raise ValidationError(
+                    {
+                        "parent": _(
+                            "Pick a category (a reason without a parent); the list has two levels."
+                        )
+                    }
+                )
+            if self.pk and self.children.exists():
+                raise ValidationError(
+                    {
+                        "parent": _(
+                            "This is a category with reasons under it; it cannot get a parent."
+                        )
+                    }
+                )
+
+
+class Tag(models.Model):
+    name = models.SlugField(_("name"), max_length=50, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    queues = models.ManyToManyField(
+        Queue, blank=True, related_name="agents", verbose_name=_("queues")
+    )
+    skills = models.ManyToManyField(
+        Skill, blank=True, related_name="agents", verbose_name=_("skills")
+    )
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, help_text=_('Language codes, e.g. ["vi", "en"].')
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=10, help_text=_("Most open tickets at once.")
+    )
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def clean(self) -> None:
+        codes = {code for code, _label in Language.choices}
+        if not isinstance(self.languages, list) or any(
+            lang not in codes for lang in self.languages
+        ):
+            raise ValidationError(
+                {
+                    "languages": _("Give a list of language codes from: %s.")
+                    % ", ".join(sorted(codes))
+                }
+            )
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending (waiting on customer)")
+    ON_HOLD = "on_hold", _("On hold (waiting on a third party)")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD)
+
+
+class Ticket(models.Model):
+    """An experience: everything that shares one purpose (a problem raised and solved)."""
+
+    reference = models.CharField(
+        _("reference"), max_length=9, unique=True, default=new_reference, editable=False
+    )
+    subject = models.CharField(_("subject"), max_length=255)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer")
+    )
+    queue = models.ForeignKey(
+        Queue, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("queue")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    reason = models.ForeignKey(
+        InteractionReason,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("reason"),
+    )
+    channel = models.CharField(
+        _("origin channel"),
+        max_length=20,
+        choices=ChannelKind.choices,
+        default=ChannelKind.WEB_FORM,
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.VI
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["queue", "status", "-created_at"], name="ticket_queue_status"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent"),
+            models.Index(fields=["status", "-created_at"], name="ticket_status_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.reference}] {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketIdempotencyKey(models.Model):
+    """Which ticket a client's Idempotency-Key created, so a retry returns the same one."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="uniq_idempotency_owner_key")
+        ]
+
+
+class MessageKind(models.TextChoices):
+    PUBLIC = "public", _("Public reply")
+    INTERNAL = "internal", _("Internal note")
+    SYSTEM = "system", _("System")
+
+
+class AuthorType(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
+
+
+class TicketMessage(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
+    author_type = models.CharField(_("author type"), max_length=10, choices=AuthorType.choices)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    author_customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    body = models.TextField(_("text"))
+    channel = models.CharField(_("channel"), max_length=20, choices=ChannelKind.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == MessageKind.PUBLIC
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name is random; the customer's file name is kept in a field and never trusted
+    # as a path.
+    return f"attachments/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
