@@ -25,8 +25,6 @@ class Command(BaseCommand):
             "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
             "beat": [*celery, "beat", "--loglevel", "INFO"],
         }
-        (settings.VAR_DIR / "broker" / "queue").mkdir(parents=True, exist_ok=True)
-        (settings.VAR_DIR / "broker" / "processed").mkdir(parents=True, exist_ok=True)
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         broker = settings.CELERY_BROKER_URL.split("://")[0]
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
