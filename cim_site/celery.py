@@ -11,6 +11,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Warnings, breaches and escalations that came due; one indexed query over the due tickets.
+    "sla-sweep": {"task": "tickets.sla_sweep", "schedule": 60.0},
     # Due outbound messages whose enqueue was lost (broker down, worker killed) are sent here.
     "deliver-due-outbound": {"task": "channels.deliver_due_outbound", "schedule": 60.0},
 }

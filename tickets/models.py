@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -256,6 +257,28 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
+    # SLA clocks, kept by tickets.sla on every transition. Targets are copied from the policy when
+    # the ticket is created, so a later policy edit applies to new tickets only.
+    sla_policy = models.ForeignKey(
+        "SLAPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        verbose_name=_("SLA policy"),
+    )
+    sla_targets = models.JSONField(default=dict, blank=True, editable=False)
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_response_due_at = models.DateTimeField(_("next response due"), null=True, blank=True)
+    next_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
+    sla_breached = models.BooleanField(_("SLA breached"), default=False)
+    # The earliest warning or due time still to act on; the sweep's one indexed query reads it.
+    sla_next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     history = HistoricalRecords()
 
     class Meta:
@@ -267,6 +290,11 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent"),
             models.Index(fields=["status", "-created_at"], name="ticket_status_recent"),
+            models.Index(
+                fields=["sla_next_check_at"],
+                name="ticket_sla_next_check",
+                condition=models.Q(sla_next_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -363,3 +391,276 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+# --- SLA: calendars, policies, events ---------------------------------------------------------
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+def validate_time_zone(value: str) -> None:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("“%(zone)s” is not a time zone. Use a name such as Asia/Ho_Chi_Minh."),
+            params={"zone": value},
+        ) from None
+
+
+def validate_holiday_country(value: str) -> None:
+    import holidays
+
+    if value and value.upper() not in holidays.list_supported_countries():
+        raise ValidationError(
+            _("No public holiday list for country code “%(code)s”. Use e.g. VN."),
+            params={"code": value},
+        )
+
+
+class BusinessCalendar(models.Model):
+    """Opening hours in a time zone, minus public holidays of a country and custom closed dates."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Ho_Chi_Minh", validators=[validate_time_zone]
+    )
+    always_open = models.BooleanField(
+        _("open 24/7"), default=False, help_text=_("Ignore opening hours and holidays.")
+    )
+    holiday_country = models.CharField(
+        _("public holidays of"),
+        max_length=3,
+        blank=True,
+        default="VN",
+        validators=[validate_holiday_country],
+        help_text=_("ISO country code whose public holidays (incl. lunar Tết for VN) are closed."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningHours(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(
+        _("closes"), help_text=_("00:00 means midnight at the end of the day.")
+    )
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    @property
+    def minutes(self) -> tuple[int, int]:
+        start = self.opens.hour * 60 + self.opens.minute
+        end = self.closes.hour * 60 + self.closes.minute
+        return start, end or 24 * 60
+
+    def clean(self) -> None:
+        if self.opens is not None and self.closes is not None:
+            start, end = self.minutes
+            if end <= start:
+                raise ValidationError(
+                    {"closes": _("Closing time must come after opening time (00:00 = midnight).")}
+                )
+
+
+class ClosedDate(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="closed")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("closed date")
+        verbose_name_plural = _("closed dates")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="uniq_closed_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
+
+
+def default_pause_statuses() -> list[str]:
+    return [TicketStatus.PENDING]
+
+
+class SLAPolicy(models.Model):
+    """Targets for a set of tickets. The first active policy (by position) whose conditions all
+    match a new ticket applies; an empty condition matches everything."""
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("precedence"), default=100, help_text=_("Lower wins."))
+    is_active = models.BooleanField(_("active"), default=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name=_("calendar"),
+    )
+    queues = models.ManyToManyField(Queue, blank=True, related_name="+", verbose_name=_("queues"))
+    priorities = models.JSONField(_("priorities"), default=list, blank=True)
+    segments = models.ManyToManyField(
+        "customers.Segment", blank=True, related_name="+", verbose_name=_("customer segments")
+    )
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    pause_statuses = models.JSONField(
+        _("statuses that pause the clock"), default=default_pause_statuses, blank=True
+    )
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warn at % of target"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+    )
+    escalate_raise_priority = models.BooleanField(_("raise priority on breach"), default=True)
+    escalate_to_queue = models.ForeignKey(
+        Queue,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("move to queue on breach"),
+    )
+    escalate_notify = models.BooleanField(_("email assignee and queue lead"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if not isinstance(self.priorities, list) or any(
+            p not in Priority.values for p in self.priorities
+        ):
+            errors["priorities"] = _("Give a list of priorities from: %s.") % ", ".join(
+                str(v) for v in Priority.values
+            )
+        if not isinstance(self.channels, list) or any(
+            c not in ChannelKind.values for c in self.channels
+        ):
+            errors["channels"] = _("Give a list of channel kinds from: %s.") % ", ".join(
+                ChannelKind.values
+            )
+        pausable = {TicketStatus.PENDING, TicketStatus.ON_HOLD}
+        if not isinstance(self.pause_statuses, list) or any(
+            s not in pausable for s in self.pause_statuses
+        ):
+            errors["pause_statuses"] = _("Only pending and on_hold can pause the clock.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class SLATarget(models.Model):
+    """Targets for one priority, in business minutes of the policy's calendar."""
+
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response (min)"), validators=[MinValueValidator(1)]
+    )
+    next_response_minutes = models.PositiveIntegerField(
+        _("next response (min)"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution (min)"), validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering = ["-priority"]
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "priority"], name="uniq_sla_target_priority"),
+            models.CheckConstraint(
+                condition=models.Q(first_response_minutes__gt=0, resolution_minutes__gt=0),
+                name="sla_target_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.get_priority_display()}"
+
+
+class SLAMetric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class SLAEventKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    BREACH = "breach", _("Breach")
+
+
+class SLAEvent(models.Model):
+    """A warning or breach of one metric at one due time: recorded exactly once (unique key), so
+    two sweeps, or two workers, can never record it twice."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
+    metric = models.CharField(_("metric"), max_length=20, choices=SLAMetric.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=SLAEventKind.choices)
+    due_at = models.DateTimeField(_("due"))
+    # Who held the ticket when it happened (escalation may move it right after).
+    queue = models.ForeignKey(
+        Queue, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("queue")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assignee"),
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # Set when the escalation mail has been handed to the mail server.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("SLA event")
+        verbose_name_plural = _("SLA events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "metric", "kind", "due_at"], name="uniq_sla_event"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="sla_event_unnotified",
+                condition=models.Q(notified_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} {self.get_kind_display()} on {self.ticket_id}"

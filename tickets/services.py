@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import ChannelKind, Customer
 
-from . import signals
+from . import signals, sla
 from .errors import TicketError, TicketErrorCode
 from .models import (
     OPEN_STATUSES,
@@ -192,6 +192,7 @@ def _set_status(ticket: Ticket, to: str, *, by: Any, note: str = "") -> list[str
         # Reopened: it is no longer solved.
         ticket.solved_at = None
         fields.append("solved_at")
+    fields += sla.on_status_change(ticket, old=old, new=to, now=now)
     ticket._status_change = (old, to)  # type: ignore[attr-defined]
     return fields
 
@@ -246,6 +247,7 @@ def create_ticket(
         language=language or customer.language,
         created_by=by,
     )
+    sla.start(ticket)
     ticket._history_user = by  # type: ignore[attr-defined]
     ticket._change_reason = "created"  # type: ignore[attr-defined]
     ticket.save()
@@ -300,6 +302,7 @@ def reply(
     if ticket.first_responded_at is None:
         ticket.first_responded_at = timezone.now()
         fields.append("first_responded_at")
+    fields += sla.on_agent_reply(ticket, now=timezone.now())
     if ticket.assignee_id is None and _is_agent_of(by, ticket.queue_id):
         ticket.assignee = by
         fields.append("assignee")
@@ -356,6 +359,7 @@ def add_customer_message(
     fields: list[str] = []
     if ticket.status in (S.PENDING, S.SOLVED):
         fields += _set_status(ticket, S.OPEN, by=None)
+    fields += sla.on_customer_message(ticket, now=timezone.now())
     message = _add_message(
         ticket=ticket,
         kind=MessageKind.PUBLIC,
@@ -406,7 +410,10 @@ def close_ticket(*, ticket: Ticket, by: Any, note: str = "") -> Ticket:
     return change_status(ticket=ticket, to=S.CLOSED, by=by, note=note)
 
 
+@transaction.atomic
 def reopen_ticket(*, ticket: Ticket, by: Any, note: str = "") -> Ticket:
+    # Decided on the locked row, not on the caller's copy, which may be stale.
+    ticket = _lock(ticket)
     if ticket.status in OPEN_STATUSES:
         raise TicketError(
             TicketErrorCode.INVALID_TRANSITION,
@@ -525,3 +532,63 @@ def remove_tag(*, ticket: Ticket, name: str, by: Any) -> None:
     ticket = _lock(ticket)
     ticket.tags.remove(*Tag.objects.filter(name=_tag_name(name)))
     _save(ticket, by=by, reason=f"tag {name} removed", fields=[])
+
+
+# --- Interaction reasons (the governed list). Added for the REST API; the admin may use them too.
+
+REASON_FIELDS = ("parent", "code", "name_vi", "name_en", "description", "is_active", "position")
+
+
+def _save_reason(reason: InteractionReason, *, by: Any, change: str) -> InteractionReason:
+    # full_clean runs the model's two-level rule and the unique code check; the IntegrityError
+    # branch covers two managers saving the same code at the same moment.
+    reason.full_clean()
+    reason._history_user = by  # type: ignore[attr-defined]
+    reason._change_reason = change  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            reason.save()
+    except IntegrityError:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"code": _("Another reason already has this code.")}) from None
+    return reason
+
+
+@transaction.atomic
+def create_reason(
+    *,
+    code: str,
+    name_vi: str,
+    name_en: str,
+    parent: InteractionReason | None = None,
+    description: str = "",
+    is_active: bool = True,
+    position: int = 0,
+    by: Any = None,
+) -> InteractionReason:
+    """Adds a category (no parent) or a reason under a category; raises ValidationError when the
+    list would get a third level or a duplicate code."""
+    reason = InteractionReason(
+        parent=parent,
+        code=code,
+        name_vi=name_vi,
+        name_en=name_en,
+        description=description,
+        is_active=is_active,
+        position=position,
+    )
+    return _save_reason(reason, by=by, change="created")
+
+
+@transaction.atomic
+def update_reason(
+    *, reason: InteractionReason, by: Any = None, **changes: Any
+) -> InteractionReason:
+    unknown = set(changes) - set(REASON_FIELDS)
+    if unknown:
+        raise TypeError(f"update_reason() got unexpected fields: {sorted(unknown)}")
+    reason = InteractionReason.objects.select_for_update().get(pk=reason.pk)
+    for field, value in changes.items():
+        setattr(reason, field, value)
+    return _save_reason(reason, by=by, change="updated")

@@ -1,0 +1,25 @@
+from celery import shared_task
+
+from . import sla
+
+
+@shared_task(name="tickets.sla_sweep", acks_late=True, ignore_result=True)
+def sla_sweep_task() -> dict[str, int]:
+    """Beat, every minute: warnings and breaches that came due. Safe to run twice or in two
+    workers at once (row locks with SKIP LOCKED, unique events)."""
+    result = sla.sweep()
+    for event_id in sla.unnotified_breach_ids():
+        sla.notify_breach(event_id=event_id)
+    return {"tickets": result.tickets, "warnings": result.warnings, "breaches": result.breaches}
+
+
+@shared_task(
+    name="tickets.notify_sla_event",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_sla_event_task(event_id: int) -> bool:
+    return sla.notify_breach(event_id=event_id)
