@@ -18,6 +18,7 @@ from customers.services import resolve_customer, update_customer
 from tickets import services as ticket_services
 from tickets.links import status_url
 from tickets.models import AuthorType, InteractionReason, MessageKind, Ticket, TicketMessage
+from tickets.queueing import enqueue_on_commit
 
 from .errors import ChannelError, ChannelErrorCode
 from .models import (
@@ -213,16 +214,8 @@ def queue_outbound(
     )
     from .tasks import deliver_outbound_task  # the task module imports this one
 
-    transaction.on_commit(lambda: _enqueue(deliver_outbound_task, outbound.pk))
+    enqueue_on_commit(deliver_outbound_task, outbound.pk)
     return outbound
-
-
-def _enqueue(task: Any, *args: Any) -> None:
-    # The row is committed; if the broker is down the beat sweep sends it later.
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure must not fail the request
-        log.warning("Could not enqueue %s%r; the sweep will pick it up.", task.name, args)
 
 
 def _claim(outbound_id: int) -> OutboundMessage | None:

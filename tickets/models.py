@@ -60,6 +60,11 @@ class Queue(models.Model):
         related_name="led_queues",
         verbose_name=_("queue lead"),
     )
+    auto_assign = models.BooleanField(
+        _("assign automatically"),
+        default=True,
+        help_text=_("Route new tickets to online agents with the skills, language and room."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords()
@@ -149,6 +154,12 @@ class Tag(models.Model):
         return self.name
 
 
+class Presence(models.TextChoices):
+    ONLINE = "online", _("Online")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
 class AgentProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
@@ -165,6 +176,12 @@ class AgentProfile(models.Model):
     capacity = models.PositiveSmallIntegerField(
         _("capacity"), default=10, help_text=_("Most open tickets at once.")
     )
+    presence = models.CharField(
+        _("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE
+    )
+    presence_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When routing last gave this agent a ticket: the longest idle agent goes first.
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("agent profile")

@@ -32,6 +32,7 @@ from .models import (
     TicketMessage,
     TicketStatus,
 )
+from .queueing import enqueue_on_commit
 
 S = TicketStatus
 # The workflow. Closed is final: a customer who writes again about a closed ticket gets a new one.
@@ -273,7 +274,15 @@ def create_ticket(
         attachments=attachments,
     )
     signals.ticket_created.send(sender=Ticket, ticket=ticket, by=by)
+    _route_after_commit(ticket)
     return ticket
+
+
+def _route_after_commit(ticket: Ticket) -> None:
+    if ticket.assignee_id is None and ticket.queue.auto_assign:
+        from .tasks import route_ticket_task
+
+        enqueue_on_commit(route_ticket_task, ticket.pk)
 
 
 @transaction.atomic
@@ -478,6 +487,7 @@ def move_ticket(*, ticket: Ticket, queue: Queue, by: Any) -> Ticket:
         ticket.assignee = None
         fields.append("assignee")
     _save(ticket, by=by, reason=f"moved to {queue}", fields=fields)
+    _route_after_commit(ticket)
     return ticket
 
 

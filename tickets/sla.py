@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -31,6 +30,7 @@ from .models import (
     Ticket,
     TicketStatus,
 )
+from .queueing import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -347,8 +347,8 @@ def _check_ticket(
     if new_breaches:
         from .tasks import notify_sla_event_task
 
-        ids = [e.pk for e in new_breaches]
-        transaction.on_commit(lambda: [_enqueue(notify_sla_event_task, i) for i in ids])
+        for event in new_breaches:
+            enqueue_on_commit(notify_sla_event_task, event.pk)
 
 
 def _escalate(ticket: Ticket) -> list[str]:
@@ -365,13 +365,6 @@ def _escalate(ticket: Ticket) -> list[str]:
         ticket.assignee = None
         fields += ["queue", "assignee"]
     return fields
-
-
-def _enqueue(task: Any, *args: Any) -> None:
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception:  # noqa: BLE001 - the notification sweep sends it later
-        log.warning("Could not enqueue %s%r; the sweep will pick it up.", task.name, args)
 
 
 def notify_breach(*, event_id: int) -> bool:

@@ -23,3 +23,22 @@ def sla_sweep_task() -> dict[str, int]:
 )
 def notify_sla_event_task(event_id: int) -> bool:
     return sla.notify_breach(event_id=event_id)
+
+
+@shared_task(name="tickets.route_ticket", acks_late=True, ignore_result=True)
+def route_ticket_task(ticket_id: int) -> int | None:
+    from . import routing
+
+    agent = routing.route_ticket(ticket_id=ticket_id)
+    return agent.pk if agent else None
+
+
+@shared_task(name="tickets.route_waiting_tickets", acks_late=True, ignore_result=True)
+def route_waiting_tickets_task() -> int:
+    """Beat, every minute: tickets nobody could take yet (everyone busy or offline)."""
+    from . import routing
+
+    routed = 0
+    for ticket_id in routing.waiting_ticket_ids():
+        routed += routing.route_ticket(ticket_id=ticket_id) is not None
+    return routed
