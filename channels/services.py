@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import ChannelKind, Customer
-from customers.services import resolve_customer, update_customer
+from customers.services import find_customer, normalize_phone, resolve_customer, update_customer
 from tickets import services as ticket_services
 from tickets.links import status_url
 from tickets.models import AuthorType, InteractionReason, MessageKind, Ticket, TicketMessage
@@ -143,7 +143,14 @@ def submit_web_form(
     channel = get_channel(ChannelKind.WEB_FORM)
     customer = resolve_customer(kind=ChannelKind.EMAIL, address=email, name=name, language=language)
     changes: dict[str, Any] = {}
-    if phone and not customer.phone:
+    # A phone already known for someone else (a shared family number) is not a reason to refuse
+    # the request, nor something to reveal to the sender: it just is not copied.
+    phone = normalize_phone(phone) if phone else ""
+    if (
+        phone
+        and not customer.phone
+        and find_customer(kind=ChannelKind.PHONE, address=phone) is None
+    ):
         changes["phone"] = phone
     if name and not customer.name:
         changes["name"] = name

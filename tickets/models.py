@@ -549,7 +549,7 @@ class SLAPolicy(models.Model):
         _("statuses that pause the clock"), default=default_pause_statuses, blank=True
     )
     warning_percent = models.PositiveSmallIntegerField(
-        _("warn at % of target"),
+        _("warning at this percentage of the target"),
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )

@@ -226,14 +226,60 @@ def create_ticket(
 ) -> Ticket:
     """Opens a ticket with its first message. With an idempotency key and a `by` user, a retry
     with the same key returns the ticket the first call made instead of a second one."""
-    if idempotency_key and by is not None:
-        existing = (
-            TicketIdempotencyKey.objects.filter(owner=by, key=idempotency_key)
-            .select_related("ticket")
-            .first()
-        )
-        if existing:
-            return existing.ticket
+    fields = dict(
+        customer=customer,
+        subject=subject,
+        body=body,
+        queue=queue,
+        channel=channel,
+        priority=priority,
+        reason=reason,
+        tags=tags,
+        language=language,
+        by=by,
+        author_type=author_type,
+        attachments=attachments,
+    )
+    if not idempotency_key or by is None:
+        return _open_ticket(**fields)
+    existing = _ticket_for_key(by, idempotency_key)
+    if existing is not None:
+        return existing
+    try:
+        # A savepoint: the loser of two concurrent requests with one key undoes only its own
+        # ticket, then reads the winner's once the unique key has decided.
+        with transaction.atomic():
+            ticket = _open_ticket(**fields)
+            TicketIdempotencyKey.objects.create(owner=by, key=idempotency_key, ticket=ticket)
+            return ticket
+    except IntegrityError:
+        winner = _ticket_for_key(by, idempotency_key)
+        if winner is None:
+            raise
+        return winner
+
+
+def _ticket_for_key(owner: Any, key: str) -> Ticket | None:
+    found = TicketIdempotencyKey.objects.filter(owner=owner, key=key).select_related("ticket")
+    row = found.first()
+    return row.ticket if row else None
+
+
+def _open_ticket(
+    *,
+    customer: Customer,
+    subject: str,
+    body: str,
+    queue: Queue,
+    channel: str,
+    priority: int | None,
+    reason: InteractionReason | None,
+    tags: Iterable[str],
+    language: str | None,
+    by: Any,
+    author_type: str,
+    attachments: Iterable[UploadedFile],
+) -> Ticket:
     subject = _clean_text(subject, field="subject")[:255]
     body = _clean_text(body)
     _check_queue(queue)
@@ -252,14 +298,6 @@ def create_ticket(
     ticket._history_user = by  # type: ignore[attr-defined]
     ticket._change_reason = "created"  # type: ignore[attr-defined]
     ticket.save()
-    if idempotency_key and by is not None:
-        try:
-            with transaction.atomic():
-                TicketIdempotencyKey.objects.create(owner=by, key=idempotency_key, ticket=ticket)
-        except IntegrityError:
-            # A concurrent request with the same key won; undo ours and return theirs.
-            transaction.set_rollback(True)
-            return TicketIdempotencyKey.objects.get(owner=by, key=idempotency_key).ticket
     for name in tags:
         _tag(ticket, name)
     is_customer = author_type == AuthorType.CUSTOMER

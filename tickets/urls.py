@@ -1,5 +1,6 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from . import views
+
 app_name = "tickets"
-urlpatterns = [path("status/<str:token>/", lambda r, token: HttpResponse(""), name="status")]
+urlpatterns = [path("status/<str:token>/", views.ticket_status, name="status")]

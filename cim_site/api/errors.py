@@ -3,6 +3,7 @@
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -26,6 +27,17 @@ def _domain_response(exc: TicketError | CustomerError | ChannelError) -> Respons
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DOMAIN_ERRORS):
         return _domain_response(exc)
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads JSON through request.body, which enforces DATA_UPLOAD_MAX_MEMORY_SIZE; left
+        # alone Django would answer with its HTML 400 page instead of the API's shape.
+        return Response(
+            {
+                "code": "request_too_large",
+                "message": _("The request body is too large."),
+                "fields": {},
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -1,6 +1,8 @@
 from typing import Any
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from tickets.selectors import REASON_MANAGER_GROUP
 
 
 class IsStaffUser(BasePermission):
@@ -10,3 +12,18 @@ class IsStaffUser(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def is_reason_manager(user: Any) -> bool:
+    if not (user and user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return bool(user.is_superuser or user.groups.filter(name=REASON_MANAGER_GROUP).exists())
+
+
+class IsReasonManagerOrReadOnly(IsStaffUser):
+    """The reason list is governed: every staff member reads it, only its managers change it."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in SAFE_METHODS or is_reason_manager(request.user)

@@ -157,6 +157,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CIM Support <support@localho
 
 LOGIN_URL = "admin:login"
 
+# Public forms are rate limited per client address. If the cache is unreachable, let people
+# through rather than refuse every customer. Behind a proxy, name the header that carries the
+# client address (e.g. HTTP_X_FORWARDED_FOR) so visitors do not share one limit.
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

@@ -183,3 +183,13 @@ def test_interaction_with_same_channel_id_is_recorded_once(customer):
     services.record_interaction(customer=customer, channel=channel)
     services.record_interaction(customer=customer, channel=channel)
     assert Interaction.objects.count() == 3
+
+
+def test_web_form_with_a_phone_known_for_someone_else_still_opens_the_ticket(web_form):
+    from customers.services import create_customer
+
+    owner = create_customer(name="Chủ số", email="owner@example.vn", phone="0912345678")
+    ticket = _submit(email="family@example.vn", phone="0912 345 678")
+    assert ticket.customer != owner
+    assert ticket.customer.phone == ""
+    assert Customer.objects.get(pk=owner.pk).phone == "+84912345678"

@@ -1,10 +1,9 @@
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from tests.concurrency import in_threads, postgres_only
 from tests.factories import (
     AgentFactory,
     CustomerFactory,
@@ -145,32 +144,6 @@ def test_candidates_query_count_is_constant(queue, django_assert_num_queries):
         routing.candidates(ticket)
 
 
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks need PostgreSQL (set DATABASE_URL)"
-)
-
-
-def _in_threads(count, work):
-    from django.db import connections
-
-    errors = []
-
-    def run(i):
-        try:
-            work(i)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-
-
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_routing_never_exceeds_capacity_nor_double_assigns():
@@ -185,7 +158,7 @@ def test_concurrent_routing_never_exceeds_capacity_nor_double_assigns():
         for ticket_id in ids[i::1] if i % 2 == 0 else reversed(ids):
             routing.route_ticket(ticket_id=ticket_id)
 
-    _in_threads(4, work)
+    in_threads(4, work)
     loads = {a.username: Ticket.objects.filter(assignee=a).count() for a in agents}
     assert all(load <= 3 for load in loads.values()), loads
     assert sum(loads.values()) == 12  # every agent filled exactly to capacity

@@ -1,11 +1,19 @@
 import hashlib
 import itertools
+import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from tests.factories import AgentFactory, QueueFactory, ReasonCategoryFactory, ReasonFactory
+from tests.concurrency import in_threads, postgres_only
+from tests.factories import (
+    AgentFactory,
+    CustomerFactory,
+    QueueFactory,
+    ReasonCategoryFactory,
+    ReasonFactory,
+)
 from tickets import services
 from tickets.errors import TicketError, TicketErrorCode
 from tickets.models import (
@@ -339,3 +347,24 @@ def test_bad_attachment_rejects_whole_reply(ticket, agent, settings, tmp_path, n
     assert err.value.code == code
     assert TicketMessage.objects.filter(ticket=ticket).count() == 1
     assert Ticket.objects.get(pk=ticket.pk).status == S.NEW
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_idempotency_key_make_one_ticket():
+    queue = QueueFactory(code="idem", auto_assign=False)
+    agent = AgentFactory(username="integration", queues=[queue])
+    customer = CustomerFactory()
+    barrier = threading.Barrier(4)
+    made = []
+
+    def work(i):
+        barrier.wait()
+        ticket = services.create_ticket(
+            customer=customer, subject="s", body="b", queue=queue, by=agent, idempotency_key="k"
+        )
+        made.append(ticket.pk)
+
+    in_threads(4, work)
+    assert len(set(made)) == 1 and len(made) == 4
+    assert Ticket.objects.filter(queue=queue).count() == 1
