@@ -2,6 +2,7 @@
 so they narrow what the user may see and never widen it."""
 
 import contextlib
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from customers.errors import CustomerError
 from customers.models import ChannelKind
 from customers.services import normalize_phone
 
+from . import selectors
 from .models import Priority, Ticket, TicketStatus
 
 
@@ -37,6 +39,13 @@ class TicketFilter(filters.FilterSet):
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = filters.CharFilter(
         method="filter_q", label="Reference, subject, customer email or phone contains"
+    )
+    sla_breached = filters.BooleanFilter(field_name="sla_breached", label="Breached an SLA target")
+    sla_due_within = filters.NumberFilter(
+        method="filter_sla_due_within",
+        label="A running SLA target falls due within this many minutes (overdue included)",
+        min_value=0,
+        max_value=60 * 24 * 365,
     )
 
     class Meta:
@@ -79,3 +88,8 @@ class TicketFilter(filters.FilterSet):
             with contextlib.suppress(CustomerError):
                 match |= Q(customer__phone=normalize_phone(text))
         return queryset.filter(match)
+
+    def filter_sla_due_within(
+        self, queryset: QuerySet[Ticket], name: str, value: Any
+    ) -> QuerySet[Ticket]:
+        return selectors.sla_due_within(queryset, minutes=int(value))

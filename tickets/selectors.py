@@ -73,3 +73,33 @@ def visible_queues(user: Any) -> QuerySet[Queue]:
     queue_ids = queue_ids_for(user)
     qs = Queue.objects.all()
     return qs if queue_ids is None else qs.filter(id__in=queue_ids)
+
+
+def sla_due_within(tickets: QuerySet[Ticket], *, minutes: int, now: Any = None) -> QuerySet[Ticket]:
+    """Running clocks (not paused, not closed) with a target not yet met that falls due within
+    `minutes` — overdue ones included."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    limit = (now or timezone.now()) + timedelta(minutes=minutes)
+    due = (
+        Q(first_responded_at__isnull=True, first_response_due_at__lte=limit)
+        | Q(next_response_due_at__lte=limit)
+        | Q(solved_at__isnull=True, resolution_due_at__lte=limit)
+    )
+    return tickets.filter(due, sla_paused_at__isnull=True).exclude(status="closed")
+
+
+def next_sla_due(ticket: Ticket) -> Any:
+    """The earliest due time of a target not yet met, or None (no policy, met, or paused)."""
+    if ticket.sla_paused_at is not None or ticket.status == "closed":
+        return None
+    times = []
+    if ticket.first_responded_at is None and ticket.first_response_due_at:
+        times.append(ticket.first_response_due_at)
+    if ticket.next_response_due_at:
+        times.append(ticket.next_response_due_at)
+    if ticket.solved_at is None and ticket.resolution_due_at:
+        times.append(ticket.resolution_due_at)
+    return min(times, default=None)

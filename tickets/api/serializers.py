@@ -83,6 +83,9 @@ class TicketSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     priority = EnumField(Priority, read_only=True)
     channel = EnumField(ChannelKind, read_only=True)
+    sla_next_due_at = serializers.SerializerMethodField(
+        help_text="Earliest due time of a target not yet met; null when none is running."
+    )
 
     class Meta:
         model = Ticket
@@ -105,8 +108,19 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_responded_at",
             "solved_at",
             "closed_at",
+            "sla_policy",
+            "first_response_due_at",
+            "next_response_due_at",
+            "resolution_due_at",
+            "sla_next_due_at",
+            "sla_paused_at",
+            "sla_breached",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_sla_next_due_at(self, ticket: Ticket) -> Any:
+        return selectors.next_sla_due(ticket)
 
 
 class AttachmentInfoSerializer(serializers.Serializer):

@@ -1,0 +1,283 @@
+"""Staff UI for customers. Saves go through customers.services; a CustomerError comes back as a
+form error on the page, never a 500.
+
+This module also holds the two admin building blocks every app uses (customers is the lowest
+app, so the others may import from it): DomainErrorFormMixin and ServiceHistoryAdmin.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .errors import CustomerError
+from .models import Customer, CustomerIdentity, Organization, Segment
+
+
+def adopt(target: models.Model, source: models.Model) -> None:
+    """Makes the admin's unsaved form instance the row a service created, so the admin's own
+    bookkeeping (log entry, redirect, inline formsets) points at the real object."""
+    for field in source._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    target._state.adding = False
+    target._state.db = source._state.db
+
+
+class DomainErrorFormMixin:
+    """Turns a domain error raised while saving into a form error on the re-rendered page.
+
+    The admin validates the form, then calls save_model / save_related, where the services run and
+    may refuse. The whole change view runs in one transaction, so the error rolls everything back;
+    the view then runs a second time with the same POST and the error attached to the form, which
+    makes it invalid: the page comes back with the user's input and the message on its field.
+    """
+
+    domain_errors: tuple[type[Exception], ...] = (CustomerError,)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(  # type: ignore[misc]
+                request, object_id, form_url, extra_context
+            )
+        except self.domain_errors as exc:
+            if request.method != "POST" or getattr(request, "_cim_domain_error", None):
+                raise
+            request._cim_domain_error = exc  # type: ignore[attr-defined]
+            return super().changeform_view(  # type: ignore[misc]
+                request, object_id, form_url, extra_context
+            )
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.BaseForm]:
+        form_class = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        error = getattr(request, "_cim_domain_error", None)
+        if error is None:
+            return form_class
+
+        class FormWithDomainError(form_class):  # type: ignore[valid-type,misc]
+            def clean(self) -> dict[str, Any]:
+                cleaned = super().clean()
+                if isinstance(error, ValidationError):
+                    if hasattr(error, "error_dict"):
+                        for name, errors in error.error_dict.items():
+                            self.add_error(name if name in self.fields else None, errors)
+                    else:
+                        self.add_error(None, error.messages)
+                else:
+                    field = getattr(error, "field", None)
+                    self.add_error(field if field in self.fields else None, error.message)
+                return cleaned
+
+        FormWithDomainError.__name__ = form_class.__name__
+        return FormWithDomainError
+
+
+class ServiceHistoryAdmin(DomainErrorFormMixin, SimpleHistoryAdmin):
+    """History for models whose changes must go through services.
+
+    Reverting a version would save the row directly (and bypass the service rules), so it is
+    off; the history pages show only objects the user could open in the admin at all.
+    """
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+    def _require_visible(self, request: HttpRequest, object_id: str) -> None:
+        # get_object goes through get_queryset (object-level rules) and returns None for
+        # malformed ids instead of raising.
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST":
+            raise PermissionDenied
+        self._require_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = services.UPDATABLE_FIELDS
+
+    # The service normalises too; doing it here as well puts the message on the field at once.
+    def clean_email(self) -> str:
+        try:
+            return services.normalize_email(self.cleaned_data.get("email") or "")
+        except CustomerError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_phone(self) -> str:
+        try:
+            return services.normalize_phone(self.cleaned_data.get("phone") or "")
+        except CustomerError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+class IdentityInline(admin.TabularInline):
+    """The addresses that find this customer again; existing ones are facts, not edited here."""
+
+    model = CustomerIdentity
+    fields = ("kind", "address", "verified", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("identities")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AddIdentityInline(admin.TabularInline):
+    """Blank rows for new addresses; CustomerAdmin.save_formset hands them to add_identity."""
+
+    model = CustomerIdentity
+    fields = ("kind", "address")
+    extra = 1
+    can_delete = False
+    verbose_name = _("new identity")
+    verbose_name_plural = _("add identities")
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[CustomerIdentity]:
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+
+@admin.register(Customer)
+class CustomerAdmin(ServiceHistoryAdmin):
+    form = CustomerForm
+    list_display = (
+        "__str__",
+        "email",
+        "phone",
+        "organization",
+        "segment",
+        "language",
+        "created_at",
+    )
+    list_select_related = ("organization", "segment")
+    list_filter = ("segment", "language", "organization")
+    search_fields = ("name", "email", "phone", "external_id", "identities__address")
+    autocomplete_fields = ("organization",)
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "email", "phone", "language")}),
+        (_("Company and segment"), {"fields": ("organization", "segment", "external_id")}),
+        (_("More"), {"fields": ("attributes", "created_at", "updated_at")}),
+    )
+    # Higher apps add their own sections (the tickets app adds the customer's tickets) through
+    # add_customer_inline, so this module does not import them.
+    inlines: list[type[admin.options.InlineModelAdmin]] = [IdentityInline, AddIdentityInline]
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in data}
+            customer = (
+                services.update_customer(customer=obj, by=request.user, **changes)
+                if changes
+                else obj
+            )
+        else:
+            customer = services.create_customer(by=request.user, **data)
+        adopt(obj, customer)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Nothing on the customer form is many-to-many; the formsets are handled one by one.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # The admin's change message reads these, which formset.save() would have set.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is not CustomerIdentity:
+            # Sections added by other apps are read-only lists.
+            return
+        for item in formset.forms:
+            data = getattr(item, "cleaned_data", None)
+            if not data or not item.has_changed() or data.get("DELETE"):
+                continue
+            formset.new_objects.append(
+                services.add_identity(
+                    customer=formset.instance, kind=data["kind"], address=data["address"]
+                )
+            )
+
+
+def add_customer_inline(inline: type[admin.options.InlineModelAdmin]) -> None:
+    """Lets a higher app show its rows (read-only) on the customer page."""
+    if inline not in CustomerAdmin.inlines:
+        CustomerAdmin.inlines = [*CustomerAdmin.inlines, inline]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "domain", "external_id", "created_at")
+    search_fields = ("name", "domain", "external_id")
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+
+
+@admin.register(CustomerIdentity)
+class CustomerIdentityAdmin(DomainErrorFormMixin, admin.ModelAdmin):
+    """Lookup of addresses. New ones go through add_identity; existing ones are facts other
+    rows rely on, so they are shown, not edited."""
+
+    list_display = ("address", "kind", "customer", "verified", "created_at")
+    list_select_related = ("customer",)
+    list_filter = ("kind", "verified")
+    search_fields = ("address", "customer__name", "customer__email")
+    autocomplete_fields = ("customer",)
+    fields = ("customer", "kind", "address")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: CustomerIdentity, form: Any, change: bool
+    ) -> None:
+        identity = services.add_identity(
+            customer=form.cleaned_data["customer"],
+            kind=form.cleaned_data["kind"],
+            address=form.cleaned_data["address"],
+        )
+        adopt(obj, identity)

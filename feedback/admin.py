@@ -1,0 +1,1 @@
+# Surveys, responses and QA reviews get their admin with the feedback models.

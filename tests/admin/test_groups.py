@@ -1,0 +1,69 @@
+"""The staff groups the data migration creates, and what each may do."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+GROUPS = ("Agent", "Supervisor", "Reason manager")
+
+
+def codes(group_name):
+    return {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Group.objects.get(name=group_name).permissions.select_related("content_type")
+    }
+
+
+@pytest.mark.django_db
+def test_migrations_create_the_groups_with_their_permissions():
+    assert set(Group.objects.filter(name__in=GROUPS).values_list("name", flat=True)) == set(GROUPS)
+
+    agent = codes("Agent")
+    assert {
+        "customers.view_customer",
+        "customers.view_organization",
+        "customers.view_customeridentity",
+        "tickets.view_ticket",
+        "tickets.change_ticket",
+        "tickets.view_ticketmessage",
+        "tickets.add_ticketmessage",
+        "tickets.view_interactionreason",
+        "tickets.view_queue",
+        "tickets.view_tag",
+        "channels.view_channel",
+        "channels.view_interaction",
+        "knowledge_base.view_article",
+        "knowledge_base.view_category",
+    } == agent
+
+    assert codes("Reason manager") == {
+        "tickets.view_interactionreason",
+        "tickets.add_interactionreason",
+        "tickets.change_interactionreason",
+    }
+
+    supervisor = codes("Supervisor")
+    every = {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Permission.objects.filter(
+            content_type__app_label__in=["customers", "tickets", "channels", "knowledge_base"]
+        ).select_related("content_type")
+    }
+    assert supervisor == every
+    assert {"tickets.add_ticket", "tickets.delete_queue", "customers.change_customer"} <= supervisor
+    assert not any(code.startswith("auth.") for code in supervisor)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_groups_migration_reverses_and_reapplies():
+    executor = MigrationExecutor(connection)
+    target = [("cim_site", "0001_groups")]
+    try:
+        executor.migrate([("cim_site", None)])
+        assert not Group.objects.filter(name__in=GROUPS).exists()
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(target)
+    assert Group.objects.filter(name__in=GROUPS).count() == 3
+    assert "tickets.change_ticket" in codes("Agent")

@@ -1,0 +1,323 @@
+"""The ticket pages of the staff UI: list, thread, reply box and bulk actions.
+
+Every change is a call to tickets.services; the admin's own save is never used for a ticket, so
+the workflow table, the history actor and the signals (delivery to the customer, SLA, surveys)
+behave the same as in the API.
+"""
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.filters import RelatedFieldListFilter, RelatedOnlyFieldListFilter
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from customers.admin import ServiceHistoryAdmin, adopt
+
+from .. import services
+from ..admin_views import download_attachment
+from ..errors import TicketError
+from ..models import InteractionReason, MessageKind, Ticket
+from ..selectors import ticket_thread, visible_tickets
+from .forms import TicketAddForm, TicketChangeForm
+
+
+class ReasonListFilter(RelatedFieldListFilter):
+    """Reasons by their full label ("category › reason") without a query per reason."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list:
+        reasons = InteractionReason.objects.filter(parent__isnull=False).select_related("parent")
+        return [(reason.pk, str(reason)) for reason in reasons]
+
+
+@admin.register(Ticket)
+class TicketAdmin(ServiceHistoryAdmin):
+    domain_errors = (TicketError,)
+    list_display = (
+        "reference",
+        "subject",
+        "customer",
+        "queue",
+        "assignee",
+        "status",
+        "priority",
+        "reason",
+        "channel",
+        "created_at",
+    )
+    list_display_links = ("reference", "subject")
+    list_filter = (
+        "status",
+        "priority",
+        "queue",
+        ("assignee", RelatedOnlyFieldListFilter),
+        ("reason", ReasonListFilter),
+        "channel",
+        "tags",
+        "sla_breached",
+    )
+    list_select_related = ("customer", "queue", "assignee", "reason", "reason__parent")
+    search_fields = (
+        "=reference",
+        "subject",
+        "customer__email",
+        "customer__phone",
+        "customer__name",
+    )
+    autocomplete_fields = ("customer", "tags")
+    list_per_page = 50
+    actions = ("assign_to_me", "solve", "close", "reopen")
+    readonly_fields = (
+        "reference",
+        "subject",
+        "customer_link",
+        "channel",
+        "language",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "first_responded_at",
+        "solved_at",
+        "closed_at",
+        "sla_policy",
+        "first_response_due_at",
+        "next_response_due_at",
+        "resolution_due_at",
+        "sla_paused_at",
+        "sla_breached",
+    )
+    fieldsets = (
+        (None, {"fields": (("reference", "channel", "language"), "subject", "customer_link")}),
+        (_("Handling"), {"fields": ("status", "priority", "queue", "assignee", "reason", "tags")}),
+        (
+            _("Reply"),
+            {
+                "fields": ("reply_kind", "reply_body", "reply_attachments"),
+                # The change form template puts the thread right above this fieldset.
+                "classes": ("cim-reply",),
+            },
+        ),
+        (
+            _("Dates"),
+            {
+                "fields": (
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                    "first_responded_at",
+                    "solved_at",
+                    "closed_at",
+                ),
+                "classes": ("collapse",),
+            },
+        ),
+        (
+            _("SLA"),
+            {
+                "fields": (
+                    "sla_policy",
+                    ("first_response_due_at", "next_response_due_at", "resolution_due_at"),
+                    ("sla_paused_at", "sla_breached"),
+                ),
+                "classes": ("collapse",),
+            },
+        ),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("customer", "queue", "subject", "channel", "priority", "reason")}),
+        (_("First message"), {"fields": ("body",)}),
+    )
+
+    # --- querysets and forms -------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
+        # Agents see the tickets of their queues only; a ticket outside them is "not found" on
+        # every page of this admin (change, history, actions, attachments).
+        return visible_tickets(request.user, super().get_queryset(request))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
+        if obj is None:
+            return self.add_fieldsets
+        if not self.has_change_permission(request, obj):
+            return tuple(fs for fs in self.fieldsets if "cim-reply" not in fs[1].get("classes", ()))
+        return self.fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def get_form(
+        self, request: HttpRequest, obj: Ticket | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        kwargs["form"] = TicketAddForm if obj is None else TicketChangeForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # Editing a queue or a user from inside a ticket is a detour nobody needs here.
+        if db_field.name in ("queue", "assignee", "reason") and field is not None:
+            widget = field.widget
+            for flag in ("can_add_related", "can_change_related", "can_delete_related"):
+                if hasattr(widget, flag):
+                    setattr(widget, flag, False)
+        return field
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj: Ticket) -> str:
+        url = reverse("admin:customers_customer_change", args=[obj.customer_id])
+        return format_html('<a href="{}">{}</a>', url, obj.customer)
+
+    # --- saving through the services -----------------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        by = request.user
+        if not change:
+            ticket = services.create_ticket(
+                customer=data["customer"],
+                subject=data["subject"],
+                body=data["body"],
+                queue=data["queue"],
+                channel=data["channel"],
+                priority=data.get("priority"),
+                reason=data.get("reason"),
+                by=by,
+            )
+            adopt(obj, ticket)
+            return
+
+        changed = set(form.changed_data)
+        # The queue first: moving may drop an assignee who does not work the new queue, and the
+        # assignee picked on the same form must then be checked against the new queue.
+        if "queue" in changed:
+            services.move_ticket(ticket=obj, queue=data["queue"], by=by)
+        if "assignee" in changed:
+            services.assign_ticket(ticket=obj, agent=data["assignee"], by=by)
+        if "reason" in changed:
+            services.set_reason(ticket=obj, reason=data["reason"], by=by)
+        if "priority" in changed:
+            services.set_priority(ticket=obj, priority=data["priority"], by=by)
+        new_status = data["status"] if "status" in changed else None
+        body = data.get("reply_body")
+        if body:
+            files = data.get("reply_attachments") or []
+            if data.get("reply_kind") == MessageKind.INTERNAL:
+                services.add_internal_note(ticket=obj, by=by, body=body, attachments=files)
+            else:
+                # A reply carries the status it leaves the ticket in ("reply and set pending").
+                services.reply(ticket=obj, by=by, body=body, status=new_status, attachments=files)
+                new_status = None
+        if new_status:
+            services.change_status(ticket=obj, to=new_status, by=by)
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # form.save_m2m() would set the tags directly; the tag services do it instead.
+        if not change or "tags" not in form.changed_data:
+            return
+        ticket = form.instance
+        old = set(ticket.tags.values_list("name", flat=True))
+        new = {tag.name for tag in form.cleaned_data["tags"]}
+        for name in sorted(new - old):
+            services.add_tag(ticket=ticket, name=name, by=request.user)
+        for name in sorted(old - new):
+            services.remove_tag(ticket=ticket, name=name, by=request.user)
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> Any:
+        message = super().construct_change_message(request, form, formsets, add)
+        if form.cleaned_data.get("reply_body"):
+            kind = form.cleaned_data.get("reply_kind") or MessageKind.PUBLIC
+            message.append({"added": {"name": str(MessageKind(kind).label), "object": ""}})
+        return message
+
+    # --- the change page: thread and attachment links ---------------------------------------
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Ticket | None = None,
+    ) -> Any:
+        if obj is not None and obj.pk:
+            context["thread"] = list(ticket_thread(ticket=obj))
+            context["attachment_url_name"] = f"{self.admin_site.name}:tickets_ticket_attachment"
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self) -> list[URLPattern]:
+        download = self.admin_site.admin_view(partial(download_attachment, model_admin=self))
+        # Before the default patterns: "<path:object_id>/" would swallow this one.
+        return [
+            path(
+                "attachments/<int:attachment_id>/",
+                download,
+                name="tickets_ticket_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- bulk actions ---------------------------------------------------------------------
+
+    def _for_each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Ticket],
+        call: Callable[[Ticket], Any],
+        done_message: str,
+    ) -> None:
+        done = 0
+        for ticket in queryset.order_by("pk"):
+            try:
+                call(ticket)
+            except TicketError as exc:
+                self.message_user(
+                    request, f"{ticket.reference}: {exc.message}", level=messages.WARNING
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, level=messages.SUCCESS)
+
+    @admin.action(description=_("Assign to me"), permissions=["change"])
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        self._for_each(
+            request,
+            queryset,
+            lambda t: services.assign_ticket(ticket=t, agent=request.user, by=request.user),
+            str(_("%(count)d ticket(s) assigned to you.")),
+        )
+
+    @admin.action(description=_("Solve"), permissions=["change"])
+    def solve(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        self._for_each(
+            request,
+            queryset,
+            lambda t: services.solve_ticket(ticket=t, by=request.user),
+            str(_("%(count)d ticket(s) solved.")),
+        )
+
+    @admin.action(description=_("Close"), permissions=["change"])
+    def close(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        self._for_each(
+            request,
+            queryset,
+            lambda t: services.close_ticket(ticket=t, by=request.user),
+            str(_("%(count)d ticket(s) closed.")),
+        )
+
+    @admin.action(description=_("Reopen"), permissions=["change"])
+    def reopen(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        self._for_each(
+            request,
+            queryset,
+            lambda t: services.reopen_ticket(ticket=t, by=request.user),
+            str(_("%(count)d ticket(s) reopened.")),
+        )
