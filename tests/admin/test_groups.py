@@ -31,6 +31,9 @@ def test_migrations_create_the_groups_with_their_permissions():
         "tickets.view_interactionreason",
         "tickets.view_queue",
         "tickets.view_tag",
+        "tickets.view_agentprofile",
+        "tickets.change_agentprofile",
+        "tickets.view_slaevent",
         "channels.view_channel",
         "channels.view_interaction",
         "knowledge_base.view_article",
@@ -47,7 +50,13 @@ def test_migrations_create_the_groups_with_their_permissions():
     every = {
         f"{p.content_type.app_label}.{p.codename}"
         for p in Permission.objects.filter(
-            content_type__app_label__in=["customers", "tickets", "channels", "knowledge_base"]
+            content_type__app_label__in=[
+                "customers",
+                "tickets",
+                "channels",
+                "feedback",
+                "knowledge_base",
+            ]
         ).select_related("content_type")
     }
     assert supervisor == every

@@ -18,7 +18,7 @@ from customers.admin import ServiceHistoryAdmin, add_customer_inline, adopt
 
 from .. import routing, services
 from ..models import AgentProfile, InteractionReason, Presence, Queue, Skill, Tag, Ticket
-from ..selectors import visible_tickets
+from ..selectors import is_supervisor, visible_tickets
 
 
 @admin.register(Queue)
@@ -115,7 +115,23 @@ class AgentProfileAdmin(admin.ModelAdmin):
     actions = ("mark_online", "mark_away", "mark_offline")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AgentProfile]:
-        return super().get_queryset(request).prefetch_related("queues")
+        profiles = super().get_queryset(request).prefetch_related("queues")
+        # An agent manages their own presence and capacity; supervisors manage everyone.
+        if not is_supervisor(request.user):
+            profiles = profiles.filter(user=request.user)
+        return profiles
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_readonly_fields(request, obj)
+        if is_supervisor(request.user):
+            return fields
+        return (*fields, "user", "queues", "skills", "languages")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_supervisor(request.user) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_supervisor(request.user) and super().has_delete_permission(request, obj)
 
     @admin.display(description=_("queues"))
     def queue_names(self, obj: AgentProfile) -> str:

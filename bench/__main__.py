@@ -1,0 +1,154 @@
+"""`make bench`: how long seeding 100,000 tickets takes, and how fast the ticket lists are at
+that size (API and admin, as a supervisor who sees everything and as an agent who sees two
+queues), with the SQL query count per request. Figures, not assertions.
+
+Each database runs in its own process (bench/leg.py) with its own environment: SQLite in a fresh
+file under var/bench/, and, when DATABASE_URL points at PostgreSQL, a fresh database `cim_bench`
+on that server, dropped afterwards.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+PG_BENCH_DB = "cim_bench"
+
+
+def leg_env(var_dir: Path, database_url: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # The bench must not publish demo tasks to a shared Redis, nor share its cache.
+        if key not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "CIM_VAR_DIR"}
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="cim_site.settings.dev",
+        CIM_VAR_DIR=str(var_dir),
+        # Throttling would turn the later requests into 429s and measure the cache instead.
+        CIM_API_USER_RATE="1000000/min",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def run_leg(name: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    var_dir = BENCH_DIR / name
+    shutil.rmtree(var_dir, ignore_errors=True)
+    var_dir.mkdir(parents=True)
+    out = var_dir / "result.json"
+    print(f"== {name}", flush=True)
+    started = time.perf_counter()
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "bench.leg",
+            f"--tickets={args.tickets}",
+            f"--requests={args.requests}",
+            f"--out={out}",
+        ],
+        cwd=ROOT,
+        env=leg_env(var_dir, database_url.replace("{var}", str(var_dir))),
+        check=False,
+    )
+    if completed.returncode != 0 or not out.exists():
+        return {"error": f"leg failed with exit code {completed.returncode}"}
+    result = json.loads(out.read_text(encoding="utf-8"))
+    result["leg_seconds"] = time.perf_counter() - started
+    # The figures are in result.json; the data set itself is only worth its disk space while
+    # the leg runs.
+    for path in var_dir.glob("bench.sqlite3*"):
+        path.unlink()
+    return result
+
+
+def postgres_urls(database_url: str) -> tuple[str, str]:
+    """(URL of the server's maintenance database, URL of the bench database)."""
+    parts = urlsplit(database_url)
+    scheme = "postgresql" if parts.scheme in {"postgres", "postgresql", "pgsql"} else parts.scheme
+    maintenance = urlunsplit((scheme, parts.netloc, "/postgres", "", ""))
+    bench = urlunsplit((parts.scheme, parts.netloc, f"/{PG_BENCH_DB}", parts.query, ""))
+    return maintenance, bench
+
+
+def recreate_pg_database(maintenance_url: str, *, drop_only: bool = False) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        name = sql.Identifier(PG_BENCH_DB)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        if not drop_only:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def print_table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    print()
+    print(f"CIM bench: {args.tickets:,} tickets, {args.requests} timed requests per line")
+    header = f"{'database':<11}{'what':<38}{'as':<12}{'median':>10}{'p95':>10}{'queries':>9}"
+    print(header)
+    print("-" * len(header))
+    for name, result in results.items():
+        if "error" in result:
+            print(f"{name:<11}{result['error']}")
+            continue
+        print(
+            f"{name:<11}{'seed_demo --tickets ' + format(args.tickets, ','):<38}{'':<12}"
+            f"{result['seed_seconds']:>9.1f}s"
+            f"   ({result['ticket_count']:,} tickets in the database)"
+        )
+        for m in result["measurements"]:
+            label = f"{name:<11}{m['what'][:37]:<38}{m['role']:<12}"
+            if "skipped" in m:
+                print(f"{label}skipped: {m['skipped']}")
+                continue
+            queries = "/".join(str(q) for q in m["queries"])
+            rows = f"  {m['rows']} rows" if m.get("rows") is not None else ""
+            print(f"{label}{m['median_ms']:>8.1f}ms{m['p95_ms']:>8.1f}ms{queries:>9}{rows}")
+    print()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per line")
+    parser.add_argument(
+        "--only", choices=("sqlite", "postgresql"), help="run one database leg only"
+    )
+    args = parser.parse_args()
+
+    results: dict[str, dict[str, Any]] = {}
+    if args.only in (None, "sqlite"):
+        results["sqlite"] = run_leg("sqlite", "sqlite:///{var}/bench.sqlite3", args)
+    database_url = os.environ.get("DATABASE_URL", "")
+    is_pg = database_url.split(":", 1)[0] in {"postgres", "postgresql", "pgsql"}
+    if args.only in (None, "postgresql"):
+        if not is_pg:
+            print("== postgresql: skipped (set DATABASE_URL=postgres://… to include it)")
+        else:
+            maintenance, bench_url = postgres_urls(database_url)
+            try:
+                recreate_pg_database(maintenance)
+            except Exception as exc:  # noqa: BLE001 - report and go on with the other figures
+                results["postgresql"] = {"error": f"cannot create {PG_BENCH_DB}: {exc}"}
+            else:
+                try:
+                    results["postgresql"] = run_leg("postgresql", bench_url, args)
+                finally:
+                    recreate_pg_database(maintenance, drop_only=True)
+    print_table(results, args)
+    return 0 if all("error" not in r for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""What each staff group may do, kept in step with the models after every migrate.
+
+The groups are created by cim_site/migrations/0001_groups.py; permissions of models added later
+are granted here by a post_migrate hook. Grants are only ever added, so a permission an
+administrator gave a group by hand is left alone."""
+
+from typing import Any
+
+AGENT = "Agent"
+SUPERVISOR = "Supervisor"
+REASON_MANAGER = "Reason manager"
+
+# Supervisors may do everything in the product's apps.
+SUPERVISOR_APPS = ("customers", "tickets", "channels", "feedback", "knowledge_base")
+
+# (app_label, model, actions)
+GRANTS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    AGENT: [
+        ("customers", "customer", ("view",)),
+        ("customers", "organization", ("view",)),
+        ("customers", "customeridentity", ("view",)),
+        ("tickets", "ticket", ("view", "change")),
+        ("tickets", "ticketmessage", ("view", "add")),
+        ("tickets", "interactionreason", ("view",)),
+        ("tickets", "queue", ("view",)),
+        ("tickets", "tag", ("view",)),
+        # their own profile only (the admin narrows the rows): presence and capacity
+        ("tickets", "agentprofile", ("view", "change")),
+        ("tickets", "slaevent", ("view",)),
+        ("channels", "channel", ("view",)),
+        ("channels", "interaction", ("view",)),
+        ("knowledge_base", "category", ("view",)),
+        ("knowledge_base", "article", ("view",)),
+    ],
+    REASON_MANAGER: [("tickets", "interactionreason", ("view", "add", "change"))],
+}
+
+
+def sync_group_permissions(**kwargs: Any) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    using = kwargs.get("using", "default")
+    groups = {g.name: g for g in Group.objects.using(using).filter(name__in=[*GRANTS, SUPERVISOR])}
+    for name, grants in GRANTS.items():
+        group = groups.get(name)
+        if group is None:
+            continue
+        for app_label, model, actions in grants:
+            codenames = [f"{action}_{model}" for action in actions]
+            group.permissions.add(
+                *Permission.objects.using(using).filter(
+                    content_type__app_label=app_label,
+                    content_type__model=model,
+                    codename__in=codenames,
+                )
+            )
+    supervisor = groups.get(SUPERVISOR)
+    if supervisor is not None:
+        supervisor.permissions.add(
+            *Permission.objects.using(using).filter(content_type__app_label__in=SUPERVISOR_APPS)
+        )

@@ -1,0 +1,261 @@
+"""`manage.py seed_demo`: the demo world, its idempotence, --if-empty and the bulk loader."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, F
+from django.utils import timezone
+
+from channels.models import Action, ActionKind, Channel, Event, Interaction, Outcome
+from channels.services import get_channel
+from cim_site.demo import PHONE_EXAMPLE_CALL_ID
+from customers.models import ChannelKind, Customer, CustomerIdentity, Organization, Segment
+from knowledge_base.models import Article, ArticleStatus, Category
+from tests.factories import TicketFactory
+from tickets.models import (
+    AgentProfile,
+    AuthorType,
+    InteractionReason,
+    MessageKind,
+    Queue,
+    Tag,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+)
+
+pytestmark = pytest.mark.django_db
+
+COUNTED = (
+    get_user_model(),
+    Group,
+    AgentProfile,
+    Queue,
+    InteractionReason,
+    Segment,
+    Organization,
+    Customer,
+    CustomerIdentity,
+    Channel,
+    Category,
+    Article,
+    Ticket,
+    TicketMessage,
+    Tag,
+    Interaction,
+    Action,
+    Event,
+)
+
+
+def seed(**options):
+    out = StringIO()
+    call_command("seed_demo", stdout=out, stderr=StringIO(), **options)
+    return out.getvalue()
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def test_seed_demo_creates_the_demo_staff_with_their_groups_and_queues():
+    output = seed()
+
+    users = get_user_model().objects.in_bulk(
+        ["admin", "lead", "agent", "agent2", "reasons"], field_name="username"
+    )
+    assert set(users) == {"admin", "lead", "agent", "agent2", "reasons"}
+    for username, user in users.items():
+        assert user.is_staff
+        assert user.check_password(username)
+    assert users["admin"].is_superuser
+    assert not users["lead"].is_superuser
+    assert users["lead"].groups.filter(name="Supervisor").exists()
+    assert users["agent"].groups.filter(name="Agent").exists()
+    assert users["reasons"].groups.filter(name="Reason manager").exists()
+    agent = users["agent"].agent_profile
+    assert set(agent.queues.values_list("code", flat=True)) == {"support", "complaints"}
+    assert agent.languages == ["vi", "en"]
+    agent2 = users["agent2"].agent_profile
+    assert set(agent2.queues.values_list("code", flat=True)) == {"sales", "warranty"}
+    assert "customers" in output and "Logins" in output
+
+
+def test_seed_demo_creates_queues_reasons_segments_and_channels():
+    seed()
+
+    assert set(Queue.objects.values_list("code", flat=True)) >= {
+        "sales",
+        "complaints",
+        "warranty",
+        "support",
+    }
+    tracking = InteractionReason.objects.select_related("parent").get(code="order-tracking")
+    assert (tracking.parent.name_vi, tracking.parent.name_en) == ("Đơn hàng", "Orders")
+    assert (tracking.name_vi, tracking.name_en) == ("Theo dõi đơn hàng", "Order tracking")
+    categories = InteractionReason.objects.filter(parent__isnull=True)
+    assert set(categories.values_list("code", flat=True)) >= {
+        "orders",
+        "warranty",
+        "billing",
+        "complaint",
+    }
+    assert not categories.annotate(n=Count("children")).filter(n=0).exists()
+    assert Segment.objects.count() == 4
+    assert set(Channel.objects.values_list("kind", flat=True)) == set(ChannelKind.values)
+    assert get_channel(ChannelKind.WEB_FORM).default_queue.code == "support"
+
+
+def test_seed_demo_creates_vietnamese_customers_with_normalised_phones():
+    seed()
+
+    customers = Customer.objects.all()
+    assert customers.count() >= 30
+    assert all(c.phone.startswith("+84") and c.phone[1:].isdigit() for c in customers)
+    assert customers.filter(name="Nguyễn Thị Lan", phone="+84912345678").exists()
+    # Found again by the channel adapters through their identities.
+    assert CustomerIdentity.objects.filter(kind=ChannelKind.PHONE).count() == customers.count()
+    assert CustomerIdentity.objects.filter(kind=ChannelKind.EMAIL).count() == customers.count()
+
+
+def test_seed_demo_writes_the_knowledge_base_in_vietnamese_and_english():
+    seed()
+
+    published = Article.objects.filter(status=ArticleStatus.PUBLISHED)
+    vi = published.filter(language="vi")
+    en = published.filter(language="en")
+    assert vi.count() >= 5
+    assert en.count() == vi.count()
+    for article in en.select_related("translation_of"):
+        assert article.translation_of is not None
+        assert article.translation_of.language == "vi"
+        assert article.translation_of.category_id == article.category_id
+        assert article.published_at is not None
+    assert Article.objects.filter(status=ArticleStatus.DRAFT).count() == 1
+    assert Article.objects.filter(status=ArticleStatus.INTERNAL).count() == 1
+    assert set(Category.objects.values_list("slug", flat=True)) >= {
+        "don-hang",
+        "giao-hang",
+        "bao-hanh",
+        "thanh-toan",
+        "doi-tra",
+    }
+
+
+def test_seed_demo_tickets_went_through_the_services():
+    seed()
+
+    tickets = Ticket.objects.all()
+    assert 20 <= tickets.count() <= 40
+    # Services write history rows and the first response time; a raw insert would not.
+    assert Ticket.history.filter(history_type="+").count() == tickets.count()
+    assert tickets.filter(first_responded_at__isnull=False).count() >= 10
+    statuses = set(tickets.values_list("status", flat=True))
+    assert statuses >= {"new", "open", "pending", "on_hold", "solved", "closed"}
+    assert len(set(tickets.values_list("channel", flat=True))) >= 7
+    messages = TicketMessage.objects.all()
+    assert messages.filter(kind=MessageKind.INTERNAL).exists()
+    assert messages.filter(kind=MessageKind.PUBLIC, author_type=AuthorType.AGENT).exists()
+    assert messages.filter(kind=MessageKind.PUBLIC, author_type=AuthorType.CUSTOMER).count() >= 20
+    assert tickets.filter(tags__isnull=False).exists()
+    assert tickets.filter(reason__isnull=False).count() == tickets.count()
+    # Every assignee works the queue of the ticket they hold.
+    for ticket in tickets.filter(assignee__isnull=False).select_related("assignee"):
+        assert ticket.assignee.agent_profile.queues.filter(pk=ticket.queue_id).exists()
+
+
+def test_the_designs_phone_call_is_three_events_two_actions_one_interaction():
+    seed()
+
+    call = Interaction.objects.get(external_id=PHONE_EXAMPLE_CALL_ID)
+    assert call.channel.kind == ChannelKind.PHONE
+    assert call.outcome == Outcome.RETAINED
+    assert call.ticket is not None and call.ticket.customer_id == call.customer_id
+    assert [a.kind for a in call.actions.all()] == [ActionKind.IVR, ActionKind.AGENT]
+    assert call.events.count() == 3
+    assert set(call.events.values_list("kind", flat=True)) == {"ivr_key_press"}
+    assert Event.objects.filter(action__interaction=call, action__kind=ActionKind.IVR).count() == 3
+    assert Interaction.objects.filter(ticket=call.ticket).count() == 1
+
+
+def test_seed_demo_twice_changes_nothing():
+    seed()
+    first = counts()
+
+    output = seed()
+
+    assert counts() == first
+    assert "nothing new" in output
+
+
+def test_if_empty_does_nothing_when_a_ticket_exists():
+    TicketFactory()
+
+    output = seed(if_empty=True)
+
+    assert not get_user_model().objects.filter(username="admin").exists()
+    assert Ticket.objects.count() == 1
+    assert "not seeded" in output
+
+
+def test_if_empty_seeds_an_empty_database():
+    seed(if_empty=True)
+
+    assert get_user_model().objects.filter(username="admin").exists()
+    assert Ticket.objects.exists()
+
+
+def test_bulk_load_creates_exactly_the_tickets_asked_for_with_valid_rows():
+    seed()
+    before = set(Ticket.objects.values_list("pk", flat=True))
+    customers_before = Customer.objects.count()
+
+    # A batch size that leaves a remainder, so the last partial batch is covered too.
+    seed(tickets=500, batch_size=120)
+
+    new = Ticket.objects.exclude(pk__in=before)
+    assert new.count() == 500
+    references = list(Ticket.objects.values_list("reference", flat=True))
+    assert len(references) == len(set(references))
+    assert Customer.objects.count() - customers_before == 50
+    # Foreign keys hold (SQLite and PostgreSQL defer the check to commit, which a test never
+    # reaches, so ask for it now).
+    connection.check_constraints()
+    queue_ids = set(Queue.objects.values_list("pk", flat=True))
+    now = timezone.now()
+    rows = new.values(
+        "pk",
+        "queue_id",
+        "customer_id",
+        "reason__parent_id",
+        "reason_id",
+        "status",
+        "created_at",
+        "first_responded_at",
+        "solved_at",
+        "closed_at",
+    )
+    for row in rows:
+        assert row["queue_id"] in queue_ids
+        assert row["reason_id"] is None or row["reason__parent_id"] is not None
+        assert now - timezone.timedelta(days=366) < row["created_at"] <= now
+        if row["status"] == TicketStatus.NEW:
+            assert row["first_responded_at"] is None
+        else:
+            assert row["created_at"] <= row["first_responded_at"] <= now
+        if row["status"] == TicketStatus.CLOSED:
+            assert row["first_responded_at"] <= row["solved_at"] <= row["closed_at"] <= now
+    first_messages = TicketMessage.objects.filter(ticket__in=new)
+    assert first_messages.count() == 500
+    assert not first_messages.exclude(author_customer_id=F("ticket__customer_id")).exists()
+    assert set(first_messages.values_list("kind", "author_type")) == {
+        (MessageKind.PUBLIC, AuthorType.CUSTOMER)
+    }
+    assert new.filter(tags__isnull=False).exists()
+    for ticket in new.filter(assignee__isnull=False).select_related("assignee")[:50]:
+        assert ticket.assignee.agent_profile.queues.filter(pk=ticket.queue_id).exists()
+    assert len({row["status"] for row in rows}) >= 4
