@@ -27,3 +27,15 @@ class IsReasonManagerOrReadOnly(IsStaffUser):
         if not super().has_permission(request, view):
             return False
         return request.method in SAFE_METHODS or is_reason_manager(request.user)
+
+
+class IsSupervisorOrReadOnly(IsStaffUser):
+    """Set-up that shapes everyone's work (SLA calendars and policies): staff read, supervisors
+    change."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        from tickets.selectors import is_supervisor
+
+        if not super().has_permission(request, view):
+            return False
+        return request.method in SAFE_METHODS or is_supervisor(request.user)

@@ -14,6 +14,7 @@ from django.contrib.admin.filters import RelatedFieldListFilter, RelatedOnlyFiel
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -23,8 +24,33 @@ from .. import services
 from ..admin_views import download_attachment
 from ..errors import TicketError
 from ..models import InteractionReason, MessageKind, Ticket
-from ..selectors import ticket_thread, visible_tickets
+from ..selectors import next_sla_due, sla_due_within, ticket_thread, visible_tickets
 from .forms import TicketAddForm, TicketChangeForm
+
+
+class SLAListFilter(admin.SimpleListFilter):
+    title = _("SLA")
+    parameter_name = "sla"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("breached", _("Breached")),
+            ("due_1h", _("Due within 1 hour")),
+            ("overdue", _("Overdue now")),
+            ("paused", _("Clock paused")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        value = self.value()
+        if value == "breached":
+            return queryset.filter(sla_breached=True)
+        if value == "due_1h":
+            return sla_due_within(queryset, minutes=60)
+        if value == "overdue":
+            return sla_due_within(queryset, minutes=0)
+        if value == "paused":
+            return queryset.filter(sla_paused_at__isnull=False)
+        return queryset
 
 
 class ReasonListFilter(RelatedFieldListFilter):
@@ -48,6 +74,7 @@ class TicketAdmin(ServiceHistoryAdmin):
         "priority",
         "reason",
         "channel",
+        "sla_due",
         "created_at",
     )
     list_display_links = ("reference", "subject")
@@ -59,7 +86,7 @@ class TicketAdmin(ServiceHistoryAdmin):
         ("reason", ReasonListFilter),
         "channel",
         "tags",
-        "sla_breached",
+        SLAListFilter,
     )
     list_select_related = ("customer", "queue", "assignee", "reason", "reason__parent")
     search_fields = (
@@ -71,6 +98,32 @@ class TicketAdmin(ServiceHistoryAdmin):
     )
     autocomplete_fields = ("customer", "tags")
     list_per_page = 50
+
+    @admin.display(description=_("SLA due"), ordering="sla_next_check_at")
+    def sla_due(self, ticket: Ticket) -> str:
+        """The next due time at a glance: red when breached or overdue, amber within an hour."""
+        if ticket.sla_paused_at is not None:
+            return format_html('<span title="{}">⏸</span>', _("paused"))
+        due = next_sla_due(ticket)
+        if due is None:
+            return "✖" if ticket.sla_breached else "—"
+        left = due - timezone.now()
+        colour = (
+            "#b00"
+            if left.total_seconds() <= 0
+            else "#b60"
+            if left.total_seconds() <= 3600
+            else "#070"
+        )
+        mark = "✖ " if ticket.sla_breached else ""
+        return format_html(
+            '<span style="color:{}" title="{}">{}{}</span>',
+            colour,
+            timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+            mark,
+            _naturaldelta(left),
+        )
+
     actions = ("assign_to_me", "solve", "close", "reopen")
     readonly_fields = (
         "reference",
@@ -321,3 +374,13 @@ class TicketAdmin(ServiceHistoryAdmin):
             lambda t: services.reopen_ticket(ticket=t, by=request.user),
             str(_("%(count)d ticket(s) reopened.")),
         )
+
+
+def _naturaldelta(left: Any) -> str:
+    minutes = int(left.total_seconds() // 60)
+    sign, minutes = ("-" if minutes < 0 else ""), abs(minutes)
+    if minutes < 60:
+        return f"{sign}{minutes}m"
+    if minutes < 48 * 60:
+        return f"{sign}{minutes // 60}h{minutes % 60:02d}"
+    return f"{sign}{minutes // (24 * 60)}d"

@@ -120,7 +120,9 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_sla_next_due_at(self, ticket: Ticket) -> Any:
-        return selectors.next_sla_due(ticket)
+        due = selectors.next_sla_due(ticket)
+        # Rendered like the model's own datetime fields (in the site's time zone).
+        return serializers.DateTimeField().to_representation(due) if due else None
 
 
 class AttachmentInfoSerializer(serializers.Serializer):
