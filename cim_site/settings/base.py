@@ -197,6 +197,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "PriorityEnum": "tickets.models.Priority",
+        "ChannelKindEnum": "customers.models.ChannelKind",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker on the local disk that needs no server.
