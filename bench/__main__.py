@@ -81,12 +81,14 @@ def postgres_urls(database_url: str) -> tuple[str, str]:
     return maintenance, bench
 
 
-def recreate_pg_database(maintenance_url: str, *, drop_only: bool = False) -> None:
+def recreate_pg_database(
+    maintenance_url: str, *, drop_only: bool = False, name: str = PG_BENCH_DB
+) -> None:
     import psycopg
     from psycopg import sql
 
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        name = sql.Identifier(PG_BENCH_DB)
+        name = sql.Identifier(name)
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         if not drop_only:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
@@ -122,9 +124,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30, help="timed requests per line")
-    parser.add_argument(
-        "--only", choices=("sqlite", "postgresql"), help="run one database leg only"
-    )
+    parser.add_argument("--only", choices=("sqlite", "postgresql", "sla"), help="run one part only")
+    parser.add_argument("--sla-sizes", default="100000,1000000", help="open tickets per sweep run")
+    parser.add_argument("--skip-sla", action="store_true", help="leave out the SLA/routing part")
     args = parser.parse_args()
 
     results: dict[str, dict[str, Any]] = {}
@@ -147,7 +149,62 @@ def main() -> int:
                 finally:
                     recreate_pg_database(maintenance, drop_only=True)
     print_table(results, args)
-    return 0 if all("error" not in r for r in results.values()) else 1
+    ok = all("error" not in r for r in results.values())
+    if args.only in (None, "postgresql", "sla") and is_pg and not args.skip_sla:
+        ok = run_sla_leg(database_url, args) and ok
+    elif not is_pg:
+        print("SLA sweep and routing: skipped (PostgreSQL only; set DATABASE_URL=postgres://…)")
+    return 0 if ok else 1
+
+
+def run_sla_leg(database_url: str, args: argparse.Namespace) -> bool:
+    """bench/sla.py in a database of its own: sweep time against open-ticket count, routing."""
+    maintenance, _ = postgres_urls(database_url)
+    bench_url = postgres_urls(database_url)[1].replace(f"/{PG_BENCH_DB}", f"/{PG_BENCH_DB}_sla")
+    var_dir = BENCH_DIR / "sla"
+    shutil.rmtree(var_dir, ignore_errors=True)
+    var_dir.mkdir(parents=True)
+    out = var_dir / "result.json"
+    print("== postgresql: SLA sweep and routing", flush=True)
+    recreate_pg_database(maintenance, name=f"{PG_BENCH_DB}_sla")
+    try:
+        completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "bench.sla", f"--sizes={args.sla_sizes}", f"--out={out}"],
+            cwd=ROOT,
+            env=leg_env(var_dir, bench_url),
+            check=False,
+        )
+    finally:
+        recreate_pg_database(maintenance, drop_only=True, name=f"{PG_BENCH_DB}_sla")
+    if completed.returncode != 0 or not out.exists():
+        print(f"SLA bench failed with exit code {completed.returncode}")
+        return False
+    result = json.loads(out.read_text(encoding="utf-8"))
+    print()
+    print(f"{'sla_sweep (PostgreSQL)':<34}{'open':>11}{'due':>8}{'seconds':>10}{'ms/due':>9}")
+    for row in result["sweep"]:
+        print(
+            f"{row['label']:<34}{row['open']:>11,}{row['due']:>8,}"
+            f"{row['seconds']:>10.3f}{row['per_ticket_ms']:>9.2f}"
+        )
+    sweeps = {(r["label"], r["open"]): r for r in result["sweep"]}
+    sizes = sorted({r["open"] for r in result["sweep"]})
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        same = sweeps[("1,000 due", large)]["seconds"] / sweeps[("1,000 due", small)]["seconds"]
+        per = (
+            sweeps[("1 % due", large)]["per_ticket_ms"]
+            / sweeps[("1 % due", small)]["per_ticket_ms"]
+        )
+        print(f"ratio {large:,} / {small:,} open, same 1,000 due: {same:.2f}")
+        print(f"ratio {large:,} / {small:,} open, 1 % due, time per due ticket: {per:.2f}")
+    print(f"plan of the due query: {result['sweep'][-1]['plan']}")
+    routing = result["routing"]
+    print(
+        f"routing: {routing['tickets']:,} tickets assigned at {routing['per_second']:.0f}/s "
+        f"with {routing['agents']} online agents (one worker)"
+    )
+    return True
 
 
 if __name__ == "__main__":

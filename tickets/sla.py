@@ -342,13 +342,16 @@ def _check_ticket(
         ticket.sla_breached = True
         fields.append("sla_breached")
         fields += _escalate(ticket)
-    ticket._change_reason = "SLA breach" if new_breaches else "SLA check"  # type: ignore[attr-defined]
-    ticket.save(update_fields=[*fields, "updated_at"] if new_breaches else fields)
-    if new_breaches:
-        from .tasks import notify_sla_event_task
+    if not new_breaches:
+        # Only the next check moves: no history row, the ticket itself did not change.
+        Ticket.objects.filter(pk=ticket.pk).update(sla_next_check_at=ticket.sla_next_check_at)
+        return
+    ticket._change_reason = "SLA breach"  # type: ignore[attr-defined]
+    ticket.save(update_fields=[*fields, "updated_at"])
+    from .tasks import notify_sla_event_task
 
-        for event in new_breaches:
-            enqueue_on_commit(notify_sla_event_task, event.pk)
+    for event in new_breaches:
+        enqueue_on_commit(notify_sla_event_task, event.pk)
 
 
 def _escalate(ticket: Ticket) -> list[str]:
