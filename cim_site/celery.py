@@ -20,4 +20,18 @@ app.conf.beat_schedule = {
     "route-waiting-tickets": {"task": "tickets.route_waiting_tickets", "schedule": SWEEP_SECONDS},
     # Due outbound messages whose enqueue was lost (broker down, worker killed) are sent here.
     "deliver-due-outbound": {"task": "channels.deliver_due_outbound", "schedule": SWEEP_SECONDS},
+    # Raw inbound input not processed yet (its enqueue was lost, or a worker died mid-way).
+    "process-pending-inbound": {
+        "task": "channels.process_pending_inbound",
+        "schedule": SWEEP_SECONDS,
+    },
+    # Mailboxes read over IMAP.
+    "poll-mailboxes": {"task": "channels.poll_mailboxes", "schedule": SWEEP_SECONDS},
+    # Survey invitations whose time has come.
+    "send-due-invitations": {"task": "feedback.send_due_invitations", "schedule": SWEEP_SECONDS},
+    # Messages and comments still without a sentiment label.
+    "analyse-pending-sentiment": {
+        "task": "feedback.analyse_pending_sentiment",
+        "schedule": SWEEP_SECONDS,
+    },
 }

@@ -15,6 +15,10 @@ urlpatterns = [
     path("help/", include("knowledge_base.urls")),
     path("help/", include("channels.urls")),
     path("help/tickets/", include("tickets.urls")),
+    # Endpoints for machines: channel webhooks, mail relays, PBX call records.
+    path("hooks/", include("channels.hook_urls")),
+    # Survey pages customers reach from their invitation link.
+    path("survey/", include("feedback.urls")),
 ]
 
 if settings.DEBUG:
