@@ -124,9 +124,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30, help="timed requests per line")
-    parser.add_argument("--only", choices=("sqlite", "postgresql", "sla"), help="run one part only")
+    parser.add_argument(
+        "--only",
+        choices=("sqlite", "postgresql", "sla", "email", "sentiment", "kb"),
+        help="run one part only",
+    )
     parser.add_argument("--sla-sizes", default="100000,1000000", help="open tickets per sweep run")
     parser.add_argument("--skip-sla", action="store_true", help="leave out the SLA/routing part")
+    parser.add_argument("--emails", type=int, default=10_000, help="emails for the intake bench")
+    parser.add_argument("--skip-email", action="store_true", help="leave out the email intake part")
     args = parser.parse_args()
 
     results: dict[str, dict[str, Any]] = {}
@@ -150,11 +156,27 @@ def main() -> int:
                     recreate_pg_database(maintenance, drop_only=True)
     print_table(results, args)
     ok = all("error" not in r for r in results.values())
+    if args.only in (None, "email") and not args.skip_email:
+        from bench.email import run_email_bench
+
+        ok = run_email_bench(messages=args.emails) and ok
+    if args.only in (None, "sentiment"):
+        ok = run_module("bench.sentiment") and ok
+    if args.only in (None, "kb") and (ROOT / "bench" / "kb.py").exists():
+        ok = run_module("bench.kb") and ok
     if args.only in (None, "postgresql", "sla") and is_pg and not args.skip_sla:
         ok = run_sla_leg(database_url, args) and ok
     elif not is_pg:
         print("SLA sweep and routing: skipped (PostgreSQL only; set DATABASE_URL=postgres://…)")
     return 0 if ok else 1
+
+
+def run_module(module: str) -> bool:
+    """A bench part that prints its own figures, in its own process."""
+    print(f"== {module}", flush=True)
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    completed = subprocess.run([sys.executable, "-m", module], cwd=ROOT, env=env, check=False)  # noqa: S603
+    return completed.returncode == 0
 
 
 def run_sla_leg(database_url: str, args: argparse.Namespace) -> bool:

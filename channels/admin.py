@@ -3,13 +3,34 @@ the channel adapters; here they are read. Outbound messages can be put back in t
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import Action, Channel, Event, Interaction, OutboundMessage, OutboundStatus
+from customers.admin import DomainErrorFormMixin, add_customer_inline, adopt
+from customers.models import ChannelKind
+from tickets.admin.ticket import add_ticket_page_context, set_reply_via
+from tickets.models import InteractionReason
+
+from . import intake, journey, services
+from .chat import CHAT_IDLE
+from .errors import ChannelError
+from .models import (
+    Action,
+    Channel,
+    ChatSession,
+    ChatStatus,
+    Event,
+    InboundMessage,
+    Interaction,
+    OutboundMessage,
+    OutboundStatus,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -55,8 +76,47 @@ class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("action")
 
 
+class InteractionForm(forms.ModelForm):
+    """A contact written down by staff (walk-in, outbound call) or completed afterwards (the
+    reason and outcome of a call). Only active reasons, never a category."""
+
+    class Meta:
+        model = Interaction
+        fields = (
+            "customer",
+            "channel",
+            "direction",
+            "ticket",
+            "reason",
+            "outcome",
+            "started_at",
+            "ended_at",
+            "note",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "reason" in self.fields:
+            current = self.instance.reason_id if self.instance.pk else None
+            keep = Q(pk=current) if current else Q(pk__in=[])
+            self.fields["reason"].queryset = InteractionReason.objects.filter(
+                Q(parent__isnull=False, is_active=True) | keep
+            ).select_related("parent")
+        if "channel" in self.fields:
+            self.fields["channel"].initial = (
+                Channel.objects.filter(kind=ChannelKind.WALK_IN, is_active=True)
+                .values_list("pk", flat=True)
+                .first()
+            )
+
+
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InteractionAdmin(DomainErrorFormMixin, admin.ModelAdmin):
+    """Interactions come from the channels; staff add walk-ins and outbound calls by hand and set
+    the reason and outcome afterwards. Both through channels.services."""
+
+    domain_errors = (ChannelError,)
+    form = InteractionForm
     list_display = (
         "started_at",
         "customer",
@@ -70,20 +130,188 @@ class InteractionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("customer", "channel", "agent", "reason", "reason__parent", "ticket")
     list_filter = ("channel", "direction", "outcome", "reason")
     search_fields = ("customer__name", "customer__email", "customer__phone", "external_id")
-    fields = (
-        "customer",
-        "channel",
-        "direction",
-        "agent",
-        "ticket",
-        "reason",
-        "outcome",
-        "external_id",
-        "started_at",
-        "ended_at",
-        "note",
-    )
+    autocomplete_fields = ("customer", "ticket")
     inlines = (ActionInline, EventInline)
+    change_fields = ("reason", "outcome", "note")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Interaction | None = None) -> Any:
+        if obj is None:
+            return ()
+        return (
+            "customer",
+            "channel",
+            "direction",
+            "agent",
+            "ticket",
+            "external_id",
+            "started_at",
+            "ended_at",
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Interaction | None = None) -> Any:
+        if obj is None:
+            return InteractionForm.Meta.fields
+        return (*self.get_readonly_fields(request, obj), *self.change_fields)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None:
+            kwargs["fields"] = self.change_fields
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_inlines(self, request: HttpRequest, obj: Interaction | None) -> Any:
+        return self.inlines if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Interaction, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            interaction = journey.update_interaction(
+                interaction=obj,
+                by=request.user,
+                reason=data.get("reason"),
+                outcome=data.get("outcome") or "",
+                note=data.get("note") or "",
+            )
+        else:
+            interaction = journey.record_manual_interaction(
+                customer=data["customer"],
+                channel=data["channel"],
+                by=request.user,
+                direction=data["direction"],
+                reason=data.get("reason"),
+                outcome=data.get("outcome") or "",
+                note=data.get("note") or "",
+                ticket=data.get("ticket"),
+                started_at=data.get("started_at"),
+                ended_at=data.get("ended_at"),
+            )
+        adopt(obj, interaction)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Actions and events are written by the service, never through the inlines.
+        return
+
+
+class CustomerJourneyInline(admin.TabularInline):
+    """The customer's journey on the customer page: every interaction on every channel, newest
+    first, with its reason, agent and ticket."""
+
+    model = Interaction
+    fk_name = "customer"
+    fields = ("started_at", "channel", "direction", "reason", "outcome", "agent", "ticket_link")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = _("interaction")
+    verbose_name_plural = _("journey (all interactions, newest first)")
+    ordering = ("-started_at", "-id")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Interaction]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("channel", "reason", "reason__parent", "agent", "ticket")
+            .order_by("-started_at", "-id")
+        )
+
+    @admin.display(description=_("ticket"))
+    def ticket_link(self, obj: Interaction) -> str:
+        if obj.ticket_id is None:
+            return "—"
+        url = reverse("admin:tickets_ticket_change", args=[obj.ticket_id])
+        return format_html('<a href="{}">{}</a>', url, obj.ticket.reference)
+
+
+add_customer_inline(CustomerJourneyInline)
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Raw input as received. A failed row shows its reason and can be processed again."""
+
+    list_display = (
+        "received_at",
+        "channel",
+        "source",
+        "external_id",
+        "status",
+        "short_error",
+        "ticket",
+    )
+    list_select_related = ("channel", "ticket")
+    list_filter = ("status", "channel", "source")
+    search_fields = ("external_id", "error")
+    fields = (
+        "channel",
+        "source",
+        "external_id",
+        "content_type",
+        "status",
+        "error",
+        "attempts",
+        "received_at",
+        "processed_at",
+        "ticket",
+        "interaction",
+        "raw_preview",
+    )
+    readonly_fields = fields
+    actions = ("process_again",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InboundMessage]:
+        # The raw bytes are read on the detail page only.
+        return super().get_queryset(request).defer("raw")
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj: InboundMessage) -> str:
+        return (obj.error or "")[:80]
+
+    @admin.display(description=_("raw input"))
+    def raw_preview(self, obj: InboundMessage) -> str:
+        text = bytes(obj.raw or b"")[:20000].decode("utf-8", errors="replace")
+        return format_html('<pre style="white-space:pre-wrap">{}</pre>', text)
+
+    def has_process_again_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(description=_("Process again"), permissions=["process_again"])
+    def process_again(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        done = sum(
+            intake.reprocess_inbound(inbound=row) for row in queryset.defer("raw").order_by("pk")
+        )
+        skipped = queryset.count() - done
+        if done:
+            self.message_user(
+                request,
+                _("%(count)d message(s) queued again.") % {"count": done},
+                level=messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                _("%(count)d message(s) were not failed and were left alone.") % {"count": skipped},
+                level=messages.WARNING,
+            )
+
+
+@admin.register(ChatSession)
+class ChatSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "customer", "ticket", "status", "last_seen_at")
+    list_select_related = ("customer", "ticket")
+    list_filter = ("status",)
+    exclude = ("browser_key_hash",)
 
 
 @admin.register(OutboundMessage)
@@ -129,3 +357,31 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 _("%(count)d message(s) queued again.") % {"count": retried},
                 level=messages.SUCCESS,
             )
+
+
+def _ticket_page_context(request: HttpRequest, ticket: Any) -> dict[str, Any]:
+    """The ticket page's interactions (with action and event counts, two queries whatever their
+    number) and its live chat, if one is open."""
+    interactions = list(
+        Interaction.objects.filter(ticket=ticket)
+        .select_related("channel", "agent", "reason", "reason__parent")
+        .annotate(
+            action_count=Count("actions", distinct=True),
+            event_count=Count("events", distinct=True),
+        )
+        .order_by("started_at", "id")
+    )
+    session = (
+        ChatSession.objects.filter(ticket=ticket, status=ChatStatus.OPEN)
+        .order_by("-last_seen_at")
+        .first()
+    )
+    return {
+        "interactions": interactions,
+        "live_chat": session,
+        "live_chat_active": bool(session) and timezone.now() - session.last_seen_at <= CHAT_IDLE,  # type: ignore[union-attr]
+    }
+
+
+add_ticket_page_context(_ticket_page_context)
+set_reply_via(services.reply_via)

@@ -4,6 +4,8 @@ from enum import StrEnum
 class ChannelErrorCode(StrEnum):
     NO_CHANNEL = "no_channel"
     SEND_FAILED = "send_failed"
+    INVALID_INPUT = "invalid_input"
+    BAD_SIGNATURE = "bad_signature"
 
 
 class ChannelError(Exception):

@@ -6,7 +6,7 @@ from django_filters import rest_framework as filters
 from cim_site.api.filters import IdFilter
 from customers.models import ChannelKind
 
-from .models import Direction, Interaction
+from .models import Direction, Event, Interaction
 
 
 class InteractionFilter(filters.FilterSet):
@@ -31,3 +31,15 @@ class InteractionFilter(filters.FilterSet):
         if text.isascii() and text.isdigit() and len(text) <= 18:
             return queryset.filter(channel_id=int(text))
         return queryset.filter(channel__code=text)
+
+
+class EventFilter(filters.FilterSet):
+    interaction = IdFilter(field_name="interaction_id")
+    customer = IdFilter(field_name="interaction__customer_id")
+    kind = filters.CharFilter(field_name="kind")
+    occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = Event
+        fields: list[str] = []

@@ -110,6 +110,9 @@ class Interaction(models.Model):
             models.Index(fields=["customer", "-started_at"], name="interaction_customer_recent"),
             models.Index(fields=["ticket", "started_at"], name="interaction_ticket_time"),
             models.Index(fields=["started_at"], name="interaction_started"),
+            # The unique constraint above is partial, and SQLite cannot use a partial index for
+            # "external_id = ?" lookups; this one makes the dedupe lookup indexed everywhere.
+            models.Index(fields=["channel", "external_id"], name="interaction_channel_extid"),
         ]
 
     def __str__(self) -> str:
@@ -191,6 +194,10 @@ class OutboundMessage(models.Model):
     a worker after commit, and found again by the beat sweep if the enqueue was lost."""
 
     kind = models.CharField(_("channel kind"), max_length=20, choices=ChannelKind.choices)
+    # The inbox it leaves from (its credentials, its address); None: the site's default mailer.
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     ticket = models.ForeignKey(
         Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="outbound_messages"
     )
@@ -220,3 +227,144 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to_address}"
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored")
+    FAILED = "failed", _("Failed")
+
+
+class InboundMessage(models.Model):
+    """Raw input exactly as a channel delivered it (MIME bytes, one webhook event, one PBX event),
+    saved before anything is done with it. A worker turns it into customers, tickets and journey
+    records; until then, and after a failure, it waits here and can be processed again."""
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="inbound", verbose_name=_("channel")
+    )
+    # The channel's own id (Message-ID, webhook event id, PBX event id): the same input twice is
+    # one row.
+    external_id = models.CharField(_("channel's id"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=60)
+    source = models.CharField(_("source"), max_length=20, blank=True)
+    raw = models.BinaryField(_("raw input"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=InboundStatus.choices, default=InboundStatus.RECEIVED
+    )
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="uniq_inbound_channel_external_id"
+            )
+        ]
+        indexes = [
+            # The sweep reads only the rows still waiting.
+            models.Index(
+                fields=["received_at"],
+                name="inbound_waiting",
+                condition=Q(status="received"),
+            ),
+            models.Index(fields=["status", "-received_at"], name="inbound_status_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.external_id[:60]}"
+
+
+class ChannelMessage(models.Model):
+    """A ticket message as a channel knows it: its Message-ID and References for email threading,
+    the platform's message id for Zalo and Messenger, the sanitised HTML of an email."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="channel_messages")
+    message = models.ForeignKey(
+        TicketMessage, on_delete=models.CASCADE, related_name="channel_links"
+    )
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    external_id = models.CharField(max_length=255, db_index=True)
+    references = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="uniq_channelmessage_external_id"
+            )
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="chanmsg_ticket_time")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class ChatStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ChatSession(models.Model):
+    """One web chat conversation, bound to the browser that started it."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="chat_sessions")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="chat_sessions")
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_sessions"
+    )
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # SHA-256 of the random key in the browser's signed cookie; never the key itself.
+    browser_key_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=ChatStatus.choices, default=ChatStatus.OPEN)
+    language = models.CharField(max_length=2, default="vi")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("chat session")
+        verbose_name_plural = _("chat sessions")
+        indexes = [models.Index(fields=["ticket", "status"], name="chat_ticket_status")]
+
+    def __str__(self) -> str:
+        return f"chat #{self.pk}"
+
+
+class ChatMessage(models.Model):
+    """One line of a chat. The author may be the customer, an agent or a bot, so a chatbot can
+    talk in the same session before (or instead of) a person."""
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages")
+    author_type = models.CharField(max_length=10)  # tickets.models.AuthorType values
+    author_name = models.CharField(max_length=150, blank=True)
+    body = models.TextField()
+    ticket_message = models.OneToOneField(
+        TicketMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_line"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["session", "id"], name="chatmsg_session_id")]
+
+    def __str__(self) -> str:
+        return self.body[:40]

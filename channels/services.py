@@ -2,18 +2,19 @@
 through the channel the customer used."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from customers.models import ChannelKind, Customer
+from customers.models import ChannelKind, Customer, CustomerIdentity
 from customers.services import find_customer, normalize_phone, resolve_customer, update_customer
 from tickets import services as ticket_services
 from tickets.links import status_url
@@ -205,6 +206,7 @@ def queue_outbound(
     ticket: Ticket | None = None,
     message: TicketMessage | None = None,
     headers: dict[str, str] | None = None,
+    channel: Channel | None = None,
 ) -> OutboundMessage | None:
     """Writes the message to send in the caller's transaction and asks a worker to send it once
     the transaction commits. Returns None if this reply already has a delivery."""
@@ -212,6 +214,7 @@ def queue_outbound(
         return None
     outbound = OutboundMessage.objects.create(
         kind=kind,
+        channel=channel,
         to_address=to_address,
         subject=subject[:255],
         body=body,
@@ -245,27 +248,43 @@ def _claim(outbound_id: int) -> OutboundMessage | None:
 
 
 def _send_email(outbound: OutboundMessage) -> None:
+    from .email_intake import sender_address
+
+    headers = dict(outbound.headers or {})
+    reply_to = headers.pop("Reply-To", "")
     mail = EmailMessage(
         subject=outbound.subject,
         body=outbound.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender_address(outbound.channel),
         to=[outbound.to_address],
-        headers=outbound.headers or None,
+        reply_to=[reply_to] if reply_to else None,
+        # Message-ID, In-Reply-To, References were fixed when the message was queued, so a
+        # retried send carries the same Message-ID and the customer's reply threads either way.
+        headers=headers or None,
     )
     mail.send(fail_silently=False)
 
 
-TRANSPORTS = {ChannelKind.EMAIL: _send_email}
+def _transports() -> dict[str, Any]:
+    from .messaging import send_facebook, send_zalo
+
+    return {
+        ChannelKind.EMAIL: _send_email,
+        ChannelKind.ZALO: send_zalo,
+        ChannelKind.FACEBOOK: send_facebook,
+    }
 
 
 def deliver_outbound(*, outbound_id: int) -> str:
     """Sends one outbound message; returns its status afterwards. Safe to call twice: a message
     already sent or being sent by another worker is left alone."""
     outbound = _claim(outbound_id)
+    if outbound is not None and outbound.channel_id:
+        outbound = OutboundMessage.objects.select_related("channel").get(pk=outbound.pk)
     if outbound is None:
         status = OutboundMessage.objects.filter(pk=outbound_id).values_list("status", flat=True)
         return status.first() or "missing"
-    transport = TRANSPORTS.get(outbound.kind)
+    transport = _transports().get(outbound.kind)
     try:
         if transport is None:
             raise ChannelError(
@@ -306,26 +325,120 @@ def retry_outbound(*, outbound: OutboundMessage) -> None:
     )
 
 
+# The identity an agent picked for the reply being written (admin "send via"); read by
+# deliver_reply, which the tickets app calls through its message_added signal.
+_reply_identity: ContextVar[CustomerIdentity | None] = ContextVar("reply_identity", default=None)
+
+
+@contextmanager
+def reply_via(identity: CustomerIdentity | None) -> Iterator[None]:
+    """Within the block, public replies leave through this identity of the customer instead of
+    the channel the customer last used."""
+    token = _reply_identity.set(identity)
+    try:
+        yield
+    finally:
+        _reply_identity.reset(token)
+
+
+def _customer_channel(ticket: Ticket) -> str:
+    """The channel the customer used last on this ticket (their latest message's)."""
+    last = (
+        TicketMessage.objects.filter(ticket=ticket, author_type=AuthorType.CUSTOMER)
+        .order_by("-created_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    )
+    return last or ticket.channel
+
+
+def _inbox_for(*, ticket: Ticket, kind: str) -> Channel | None:
+    """The inbox of that kind the customer last wrote to on this ticket, else the first active."""
+    from .models import ChannelMessage
+
+    link = (
+        ChannelMessage.objects.filter(ticket=ticket, channel__kind=kind)
+        .select_related("channel")
+        .order_by("-created_at")
+        .first()
+    )
+    if link is not None:
+        return link.channel
+    return Channel.objects.filter(kind=kind, is_active=True).order_by("pk").first()
+
+
 def deliver_reply(*, message: TicketMessage) -> OutboundMessage | None:
-    """A public agent reply leaves through the ticket's channel to the customer's address."""
+    """A public agent (or bot) reply leaves through the channel the customer used last on the
+    ticket, or through the identity the agent picked (reply_via). Email replies thread with
+    Message-ID / In-Reply-To / References and a Reply-To that leads back to the ticket; chat
+    replies appear in the customer's widget; Zalo and Messenger replies go through their send
+    APIs from the outbox."""
     if message.kind != MessageKind.PUBLIC or message.author_type not in (
         AuthorType.AGENT,
         AuthorType.BOT,
     ):
         return None
+    from .conversation import record_agent_reply
+
     ticket = message.ticket
     customer = ticket.customer
-    if message.channel in (ChannelKind.EMAIL, ChannelKind.WEB_FORM, ChannelKind.API):
-        if not customer.email:
+    chosen = _reply_identity.get()
+    if chosen is not None and chosen.customer_id == customer.pk:
+        kind, address = chosen.kind, chosen.address
+    else:
+        kind = _customer_channel(ticket)
+        address = ""
+    if kind == ChannelKind.WEB_CHAT:
+        from .chat import post_agent_line
+
+        if post_agent_line(message=message):
+            record_agent_reply(message=message, channel=None)
             return None
-        return queue_outbound(
-            kind=ChannelKind.EMAIL,
-            to_address=customer.email,
-            ticket=ticket,
-            message=message,
-            subject=f"Re: [{ticket.reference}] {ticket.subject}",
-            body=f"{message.body}\n\n--\n{status_url(ticket)}\n",
+        kind = ChannelKind.EMAIL  # the chat is over: the answer still reaches the customer
+    if kind in (ChannelKind.ZALO, ChannelKind.FACEBOOK):
+        address = address or (
+            CustomerIdentity.objects.filter(customer=customer, kind=kind)
+            .order_by("-created_at")
+            .values_list("address", flat=True)
+            .first()
+            or ""
         )
-    # Chat, social and phone transports arrive with the omnichannel issue; chat replies are read
-    # from the thread by the widget itself.
-    return None
+        channel = _inbox_for(ticket=ticket, kind=kind)
+        if address and channel is not None:
+            record_agent_reply(message=message, channel=channel)
+            return queue_outbound(
+                kind=kind,
+                channel=channel,
+                to_address=address,
+                ticket=ticket,
+                message=message,
+                body=message.body,
+            )
+        kind = ChannelKind.EMAIL
+    # Email, web form, API; and phone or walk-in, which have no written channel of their own.
+    if chosen is None or chosen.kind != ChannelKind.EMAIL:
+        address = customer.email
+    if not address:
+        return None
+    from .email_intake import reply_headers
+    from .models import ChannelMessage
+
+    channel = _inbox_for(ticket=ticket, kind=ChannelKind.EMAIL)
+    headers = reply_headers(channel=channel, ticket=ticket)
+    outbound = queue_outbound(
+        kind=ChannelKind.EMAIL,
+        channel=channel,
+        to_address=address,
+        ticket=ticket,
+        message=message,
+        subject=f"Re: [{ticket.reference}] {ticket.subject}",
+        body=f"{message.body}\n\n--\n{status_url(ticket)}\n",
+        headers=headers,
+    )
+    if outbound is not None and channel is not None:
+        ChannelMessage.objects.get_or_create(
+            channel=channel,
+            external_id=headers["Message-ID"],
+            defaults={"ticket": ticket, "message": message, "direction": Direction.OUTBOUND},
+        )
+    return outbound

@@ -31,6 +31,8 @@ GRANTS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("channels", "interaction", ("view",)),
         ("knowledge_base", "category", ("view",)),
         ("knowledge_base", "article", ("view",)),
+        # their own quality reviews only (the admin narrows the rows)
+        ("feedback", "qareview", ("view",)),
     ],
     REASON_MANAGER: [("tickets", "interactionreason", ("view", "add", "change"))],
 }

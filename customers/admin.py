@@ -8,7 +8,7 @@ app, so the others may import from it): DomainErrorFormMixin and ServiceHistoryA
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -190,12 +190,42 @@ class CustomerAdmin(ServiceHistoryAdmin):
     list_filter = ("segment", "language", "organization")
     search_fields = ("name", "email", "phone", "external_id", "identities__address")
     autocomplete_fields = ("organization",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "merged_into")
     fieldsets = (
         (None, {"fields": ("name", "email", "phone", "language")}),
         (_("Company and segment"), {"fields": ("organization", "segment", "external_id")}),
-        (_("More"), {"fields": ("attributes", "created_at", "updated_at")}),
+        (_("More"), {"fields": ("attributes", "merged_into", "created_at", "updated_at")}),
     )
+    actions = ("merge_into_oldest",)
+
+    @admin.action(
+        description=_("Merge selected customers into the oldest one"), permissions=["change"]
+    )
+    def merge_into_oldest(self, request: HttpRequest, queryset: models.QuerySet[Customer]) -> None:
+        """The oldest selected customer survives; the others' identities, tickets and journey
+        move to it, and they stay behind as 'merged into' it."""
+        customers = list(queryset.order_by("created_at", "pk"))
+        if len(customers) < 2:
+            self.message_user(
+                request, _("Select at least two customers to merge."), level=messages.WARNING
+            )
+            return
+        survivor, merged = customers[0], 0
+        for other in customers[1:]:
+            try:
+                services.merge_customers(source=other, target=survivor, by=request.user)
+            except CustomerError as exc:
+                self.message_user(request, f"{other}: {exc.message}", level=messages.WARNING)
+            else:
+                merged += 1
+        if merged:
+            self.message_user(
+                request,
+                _("%(count)d customer(s) merged into %(name)s.")
+                % {"count": merged, "name": survivor},
+                level=messages.SUCCESS,
+            )
+
     # Higher apps add their own sections (the tickets app adds the customer's tickets) through
     # add_customer_inline, so this module does not import them.
     inlines: list[type[admin.options.InlineModelAdmin]] = [IdentityInline, AddIdentityInline]

@@ -7,6 +7,8 @@ class CustomerErrorCode(StrEnum):
     IDENTITY_TAKEN = "identity_taken"
     DUPLICATE_EXTERNAL_ID = "duplicate_external_id"
     NO_CONTACT = "no_contact"
+    MERGE_SELF = "merge_self"
+    ALREADY_MERGED = "already_merged"
 
 
 class CustomerError(Exception):

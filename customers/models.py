@@ -82,6 +82,16 @@ class Customer(models.Model):
         _("CRM id"), max_length=100, unique=True, null=True, blank=True, default=None
     )
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # Set when staff merged this customer into another: the row stays so its history does.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -212,3 +212,77 @@ def resolve_customer(
         if found is None:
             raise
         return found
+
+
+def _customer_references() -> list[Any]:
+    """Every foreign key to Customer in every installed app, found at run time: the customers
+    app may not import the apps above it (tickets, channels, feedback), yet a merge must move
+    their rows too. Historical (simple_history) tables are left alone: history stays as it was."""
+    from django.apps import apps
+
+    fields = []
+    for model in apps.get_models():
+        if model is Customer or model.__name__.startswith("Historical"):
+            continue
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.many_to_one and field.related_model is Customer:
+                fields.append(field)
+    return fields
+
+
+@transaction.atomic
+def merge_customers(*, source: Customer, target: Customer, by: Any = None) -> Customer:
+    """Staff found one person twice: the source's identities, tickets, interactions, messages and
+    everything else pointing at it move to the target (the survivor). The source row stays,
+    marked merged_into the target, so its history and old links still resolve."""
+    if source.pk == target.pk:
+        raise CustomerError(
+            CustomerErrorCode.MERGE_SELF, _("A customer cannot be merged into itself.")
+        )
+    # Locked in id order so two merges of the same pair cannot deadlock.
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
+    source, target = locked[source.pk], locked[target.pk]
+    if source.merged_into_id is not None or target.merged_into_id is not None:
+        raise CustomerError(
+            CustomerErrorCode.ALREADY_MERGED, _("One of these customers was already merged.")
+        )
+    CustomerIdentity.objects.filter(customer=source).update(customer=target)
+    for field in _customer_references():
+        model = field.model
+        if field.name == "merged_into":
+            continue
+        rows = model._default_manager.filter(**{field.name: source})
+        if hasattr(model, "history"):
+            # Tracked models get a history entry saying why their customer changed.
+            for row in rows.select_for_update():
+                setattr(row, field.name, target)
+                row._history_user = by
+                row._change_reason = f"customer #{source.pk} merged into #{target.pk}"
+                row.save(update_fields=[field.name])
+        else:
+            rows.update(**{field.name: target})
+    changes = []
+    for name in ("name", "email", "phone", "organization_id", "segment_id"):
+        if not getattr(target, name) and getattr(source, name):
+            setattr(target, name, getattr(source, name))
+            changes.append(name)
+    if source.external_id and not target.external_id:
+        target.external_id, source.external_id = source.external_id, None
+        changes.append("external_id")
+    target.attributes = {**source.attributes, **target.attributes}
+    # The source keeps its own row but no longer answers to its addresses.
+    source.merged_into = target
+    source.email, source.phone = "", ""
+    source._history_user = by  # type: ignore[attr-defined]
+    source._change_reason = f"merged into #{target.pk}"  # type: ignore[attr-defined]
+    source.save()
+    target._history_user = by  # type: ignore[attr-defined]
+    target._change_reason = f"customer #{source.pk} merged in"  # type: ignore[attr-defined]
+    target.save()
+    _sync_identities(target)
+    return target

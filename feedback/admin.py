@@ -1,1 +1,428 @@
-# Surveys, responses and QA reviews get their admin with the feedback models.
+"""Staff UI of the feedback app: survey set-up, invitations and answers (read-only: they are
+written by the survey flow), sentiment, alerts, QA scorecards and reviews, and a report page with
+charts. Changes go through feedback.services."""
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.admin import DomainErrorFormMixin, add_customer_inline, adopt
+from tickets.admin.ticket import add_ticket_page_context
+from tickets.selectors import is_supervisor
+
+from . import selectors, services
+from .charts import bar_chart
+from .errors import FeedbackError
+from .models import (
+    Alert,
+    CESReason,
+    MessageSentiment,
+    QAReview,
+    QAScore,
+    QueueSurveySettings,
+    Scorecard,
+    ScorecardCriterion,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyPreference,
+    SurveyResponse,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(QueueSurveySettings)
+class QueueSurveySettingsAdmin(admin.ModelAdmin):
+    list_display = (
+        "queue",
+        "csat_enabled",
+        "delay_minutes",
+        "quiet_days",
+        "low_score_threshold",
+        "low_score_action",
+        "negative_threshold",
+        "negative_action",
+    )
+    list_select_related = ("queue",)
+
+
+@admin.register(CESReason)
+class CESReasonAdmin(admin.ModelAdmin):
+    list_display = ("reason",)
+    list_select_related = ("reason", "reason__parent")
+
+
+@admin.register(SurveyPreference)
+class SurveyPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("customer", "opted_out", "changed_at")
+    list_filter = ("opted_out",)
+    list_select_related = ("customer",)
+    autocomplete_fields = ("customer",)
+    search_fields = ("customer__email", "customer__name")
+    readonly_fields = ("changed_at",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        saved = services.set_survey_opt_out(customer=obj.customer, opted_out=obj.opted_out)
+        adopt(obj, saved)
+
+
+@admin.register(SurveyCampaign)
+class SurveyCampaignAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "segment", "repeat_days", "next_run_at", "last_run_at")
+    list_select_related = ("segment",)
+    readonly_fields = ("last_run_at", "created_by")
+    actions = ("run_now",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Send the survey now"))
+    def run_now(self, request: HttpRequest, queryset: QuerySet[SurveyCampaign]) -> None:
+        for campaign in queryset:
+            try:
+                count = services.run_campaign(campaign=campaign, by=request.user)
+            except FeedbackError as exc:
+                self.message_user(request, f"{campaign}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(campaign)s: %(count)d invitations scheduled.")
+                    % {"campaign": campaign, "count": count},
+                )
+
+
+class ResponseInline(admin.StackedInline):
+    model = SurveyResponse
+    can_delete = False
+    extra = 0
+    fields = ("score", "comment", "sentiment", "sentiment_score", "action_taken", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SurveyInvitation)
+class SurveyInvitationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "customer",
+        "ticket",
+        "queue",
+        "agent",
+        "status",
+        "skip_reason",
+        "due_at",
+        "sent_at",
+    )
+    list_filter = ("kind", "status", "skip_reason", "channel", "queue")
+    list_select_related = ("customer", "ticket", "queue", "agent")
+    search_fields = ("customer__email", "=ticket__reference")
+    exclude = ("token_hash",)
+    inlines = (ResponseInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SurveyInvitation]:
+        return selectors.visible_invitations(request.user).select_related(
+            "customer", "ticket", "queue", "agent"
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        report = self.admin_site.admin_view(self.report_view)
+        return [path("report/", report, name="feedback_report"), *super().get_urls()]
+
+    def report_view(self, request: HttpRequest) -> HttpResponse:
+        """CSAT, NPS, CES and response rate by a chosen dimension over the last N days."""
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        group_by = request.GET.get("group_by", "queue")
+        if group_by not in selectors.DIMENSIONS:
+            group_by = "queue"
+        try:
+            days = max(1, min(int(request.GET.get("days", "30")), 3650))
+        except ValueError:
+            days = 30
+        rows = selectors.survey_metrics(
+            user=request.user, group_by=group_by, since=timezone.now() - timedelta(days=days)
+        )
+        labels = [str(r["label"] if r["label"] is not None else r["group"] or "—") for r in rows]
+        charts = [
+            (
+                _("CSAT % (answers of 4–5)"),
+                bar_chart(list(zip(labels, [r["csat_percent"] for r in rows], strict=True))),
+            ),
+            (
+                _("NPS"),
+                bar_chart(list(zip(labels, [r["nps"] for r in rows], strict=True)), unit=""),
+            ),
+            (
+                _("CES mean (1–7)"),
+                bar_chart(
+                    list(zip(labels, [r["ces_mean"] for r in rows], strict=True)),
+                    maximum=7,
+                    unit="",
+                ),
+            ),
+            (
+                _("Response rate %"),
+                bar_chart(list(zip(labels, [r["response_rate"] for r in rows], strict=True))),
+            ),
+        ]
+        qa_rows = selectors.qa_report(user=request.user, by="agent", period="month")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Customer feedback report"),
+            "rows": list(zip(labels, rows, strict=True)),
+            "charts": charts,
+            "group_by": group_by,
+            "dimensions": sorted(selectors.DIMENSIONS),
+            "days": days,
+            "qa_chart": bar_chart(
+                [(f"{r['agent']} {r['period'][:7]}", r["mean_percent"]) for r in qa_rows]
+            ),
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/feedback/report.html", context)
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ReadOnlyAdmin):
+    list_display = (
+        "invitation",
+        "score",
+        "short_comment",
+        "sentiment",
+        "action_taken",
+        "created_at",
+    )
+    list_filter = ("invitation__kind", "score", "sentiment")
+    list_select_related = ("invitation", "invitation__customer")
+
+    @admin.display(description=_("comment"))
+    def short_comment(self, obj: SurveyResponse) -> str:
+        return obj.comment[:80]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SurveyResponse]:
+        return selectors.list_responses(user=request.user)
+
+
+@admin.register(MessageSentiment)
+class MessageSentimentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "message_id",
+        "ticket",
+        "customer",
+        "label",
+        "score",
+        "action_taken",
+        "created_at",
+    )
+    list_filter = ("label", "pending", "action_taken", "analyser_version")
+    list_select_related = ("ticket", "customer")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MessageSentiment]:
+        from tickets.selectors import visible_tickets
+
+        qs = super().get_queryset(request)
+        return qs.filter(ticket__in=visible_tickets(request.user).values("pk"))
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "ticket", "recipient", "created_at", "emailed_at")
+    list_filter = ("kind",)
+    list_select_related = ("ticket", "recipient")
+
+
+class CriterionInline(admin.TabularInline):
+    model = ScorecardCriterion
+    extra = 1
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active")
+    inlines = (CriterionInline,)
+
+
+class ReviewForm(forms.ModelForm):
+    """The review form: one points field per criterion of the chosen scorecard (choose the
+    scorecard in the URL: ?scorecard=ID; the first active one otherwise)."""
+
+    class Meta:
+        model = QAReview
+        fields = ("scorecard", "ticket", "interaction", "agent", "comment")
+
+
+REVIEW_FIELDS = ("scorecard", "ticket", "interaction", "agent", "comment")
+
+
+class QAScoreInline(admin.TabularInline):
+    model = QAScore
+    extra = 0
+    fields = ("criterion", "points", "comment")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(QAReview)
+class QAReviewAdmin(DomainErrorFormMixin, admin.ModelAdmin):
+    domain_errors = (FeedbackError,)
+    list_display = ("ticket", "agent", "reviewer", "scorecard", "total_percent", "created_at")
+    list_filter = ("scorecard", ("agent", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("ticket", "agent", "reviewer", "scorecard")
+    raw_id_fields = ("ticket", "interaction")
+    inlines = (QAScoreInline,)
+    form = ReviewForm
+
+    # Every staff member may open the reviews of their own work; supervisors see all.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        return obj is None or is_supervisor(request.user) or obj.agent_id == request.user.pk
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_supervisor(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[QAReview]:
+        return selectors.visible_reviews(request.user)
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list:
+        # Scores are entered as fields of the add form and shown read-only afterwards.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        # The model fields only: the points fields are added below, not by the model form.
+        kwargs["fields"] = list(REVIEW_FIELDS)
+        base = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            return base
+        scorecard = self._scorecard(request)
+        criteria = list(scorecard.criteria.all()) if scorecard else []
+
+        fields = {
+            f"points_{c.pk}": forms.IntegerField(
+                label=f"{c.name} (0–{c.max_points}, ×{c.weight})",
+                min_value=0,
+                max_value=c.max_points,
+                help_text=c.description,
+            )
+            for c in criteria
+        }
+        form = type("ReviewFormWithScores", (base,), fields)
+        if scorecard is not None:
+            form.base_fields["scorecard"].initial = scorecard.pk
+        return form
+
+    def _scorecard(self, request: HttpRequest) -> Scorecard | None:
+        raw = request.GET.get("scorecard") or request.POST.get("scorecard") or ""
+        qs = Scorecard.objects.filter(is_active=True)
+        if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+            return qs.filter(pk=int(raw)).first()
+        return qs.first()
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(REVIEW_FIELDS)
+        scorecard = self._scorecard(request) if obj is None else None
+        if scorecard is not None:
+            fields += [f"points_{c.pk}" for c in scorecard.criteria.all()]
+        return [(None, {"fields": fields})]
+
+    def save_model(self, request: HttpRequest, obj: QAReview, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        scores = {
+            int(name.removeprefix("points_")): value
+            for name, value in data.items()
+            if name.startswith("points_")
+        }
+        review = services.create_review(
+            scorecard=data["scorecard"],
+            ticket=data["ticket"],
+            agent=data["agent"],
+            reviewer=request.user,
+            scores=scores,
+            comment=data.get("comment", ""),
+            interaction=data.get("interaction"),
+        )
+        adopt(obj, review)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The service wrote the scores; the read-only inline has nothing to save.
+        return None
+
+
+# --- sentiment on the ticket page and the customer page (hooks of the lower apps) -------------
+
+SENTIMENT_MARK = {"negative": "☹", "neutral": "😐", "positive": "☺"}
+
+
+def _ticket_page_sentiment(request: HttpRequest, ticket: Any) -> dict[str, Any]:
+    from .selectors import sentiments_for_messages, ticket_sentiment_trend
+
+    rows = sentiments_for_messages(ticket.messages.values_list("pk", flat=True))
+    badges = {
+        message_id: f"{SENTIMENT_MARK.get(row.label, '')} {row.get_label_display()} "
+        f"({row.score:+.2f})"
+        for message_id, row in rows.items()
+        if not row.pending and row.label
+    }
+    return {"message_badges": badges, "sentiment_trend": ticket_sentiment_trend(ticket=ticket)}
+
+
+class CustomerSentimentInline(admin.TabularInline):
+    """The customer's analysed messages, newest first: how their mood has gone over time."""
+
+    model = MessageSentiment
+    fk_name = "customer"
+    fields = ("created_at", "ticket", "label", "score", "analyser_version")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("sentiment of messages")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MessageSentiment]:
+        return super().get_queryset(request).filter(pending=False).select_related("ticket")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+add_ticket_page_context(_ticket_page_sentiment)
+add_customer_inline(CustomerSentimentInline)

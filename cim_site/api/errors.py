@@ -13,9 +13,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from channels.errors import ChannelError
 from customers.errors import CustomerError
+from feedback.errors import FeedbackError
+from knowledge_base.errors import KnowledgeBaseError
 from tickets.errors import CONFLICT_CODES, TicketError
 
-DOMAIN_ERRORS = (TicketError, CustomerError, ChannelError)
+DOMAIN_ERRORS = (TicketError, CustomerError, ChannelError, FeedbackError, KnowledgeBaseError)
 
 
 def _domain_response(exc: TicketError | CustomerError | ChannelError) -> Response:

@@ -1,7 +1,16 @@
 from rest_framework.routers import DefaultRouter
 
-from channels.api import ChannelViewSet, InteractionViewSet
+from channels.api import ChannelViewSet, EventViewSet, InteractionViewSet, JourneyViewSet
 from customers.api import CustomerViewSet, OrganizationViewSet
+from feedback.api import (
+    CampaignViewSet,
+    InvitationViewSet,
+    ReviewViewSet,
+    ScorecardViewSet,
+    SentimentViewSet,
+    SurveyMetricsViewSet,
+)
+from knowledge_base.api import ArticleViewSet, ContentGapViewSet
 from tickets.api import QueueViewSet, ReasonViewSet, TicketViewSet
 from tickets.api.sla import CalendarViewSet, PolicyViewSet
 
@@ -15,4 +24,16 @@ router.register("sla-calendars", CalendarViewSet, basename="sla-calendar")
 router.register("sla-policies", PolicyViewSet, basename="sla-policy")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("events", EventViewSet, basename="event")
+router.register(
+    r"customers/(?P<customer_pk>[^/.]+)/journey", JourneyViewSet, basename="customer-journey"
+)
+router.register("surveys/invitations", InvitationViewSet, basename="survey-invitation")
+router.register("surveys/metrics", SurveyMetricsViewSet, basename="survey-metrics")
+router.register("surveys/campaigns", CampaignViewSet, basename="survey-campaign")
+router.register("sentiment", SentimentViewSet, basename="sentiment")
+router.register("qa/scorecards", ScorecardViewSet, basename="qa-scorecard")
+router.register("qa/reviews", ReviewViewSet, basename="qa-review")
+router.register("kb-articles", ArticleViewSet, basename="kb-article")
+router.register("kb-content-gaps", ContentGapViewSet, basename="kb-content-gap")
 urlpatterns = router.urls

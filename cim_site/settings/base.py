@@ -201,6 +201,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PriorityEnum": "tickets.models.Priority",
         "ChannelKindEnum": "customers.models.ChannelKind",
+        "LanguageEnum": "customers.models.Language",
+        "TicketStatusEnum": "tickets.models.TicketStatus",
+        "ArticleStatusEnum": "knowledge_base.models.ArticleStatus",
+        "OutboundStatusEnum": "channels.models.OutboundStatus",
+        "InboundStatusEnum": "channels.models.InboundStatus",
+        "ChatStatusEnum": "channels.models.ChatStatus",
+        "InvitationStatusEnum": "feedback.models.InvitationStatus",
     },
 }
 
@@ -247,3 +254,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- feedback
+# Surveys: how long an invitation link stays valid, the default wait after a ticket is solved, the
+# fewest days between two surveys to one customer, and the longest comment kept.
+CIM_SURVEY_LINK_DAYS = env_int("CIM_SURVEY_LINK_DAYS", 7)
+CIM_SURVEY_DELAY_MINUTES = env_int("CIM_SURVEY_DELAY_MINUTES", 60)
+CIM_SURVEY_QUIET_DAYS = env_int("CIM_SURVEY_QUIET_DAYS", 30)
+CIM_SURVEY_COMMENT_MAX_CHARS = env_int("CIM_SURVEY_COMMENT_MAX_CHARS", 2000)
+CIM_SURVEY_POST_RATE = env_str("CIM_SURVEY_POST_RATE", "10/m")
+# Sentiment: "auto" uses the model train_sentiment wrote, if any, else the built-in lexicon.
+CIM_SENTIMENT_ANALYSER = env_str("CIM_SENTIMENT_ANALYSER", "auto")
+CIM_SENTIMENT_MODEL_PATH = env_str(
+    "CIM_SENTIMENT_MODEL_PATH", str(VAR_DIR / "sentiment" / "model.json")
+)
+
+# --- channels (omnichannel intake)
+# An open ticket takes a customer's new chat / Zalo / Messenger / phone contact without a thread
+# reference for this long (email: only with In-Reply-To, a reply address or [REF] in the
+# subject, unless the channel's settings say "thread_window_hours").
+CIM_THREAD_WINDOW_HOURS = env_int("CIM_THREAD_WINDOW_HOURS", 24)
+# Largest raw email accepted from a relay, IMAP or maildir, and largest webhook / PBX body.
+CIM_EMAIL_MAX_BYTES = env_int("CIM_EMAIL_MAX_BYTES", 25 * 1024 * 1024)
+CIM_WEBHOOK_MAX_BYTES = env_int("CIM_WEBHOOK_MAX_BYTES", 256 * 1024)
+# Chat lines one browser may send per minute (django-ratelimit syntax).
+CIM_CHAT_POST_RATE = env_str("CIM_CHAT_POST_RATE", "30/m")

@@ -12,6 +12,8 @@ from rest_framework.authtoken.models import Token
 from channels import services as channel_services
 from channels.models import ActionKind, OutboundMessage, OutboundStatus
 from customers.models import ChannelKind, CustomerIdentity
+from feedback.services.alerts import alert_queue_lead
+from tests.channels.data import make_channel_rows
 from tests.factories import (
     AgentFactory,
     ArticleFactory,
@@ -24,6 +26,7 @@ from tests.factories import (
     SkillFactory,
     UserFactory,
 )
+from tests.feedback.data import make_feedback_rows
 from tickets import services
 from tickets.models import (
     BusinessCalendar,
@@ -158,6 +161,13 @@ def full_data(db, admin_user, agent, queue, customer, groups):
         due_at=timezone.now(),
         queue=queue,
     )
+    make_channel_rows(queue=queue)
+    # A ticket of its own: surveying solves it, and the tests above expect the first one open.
+    surveyed = services.create_ticket(
+        customer=customer, subject="Đã xong", body="Cảm ơn", queue=queue
+    )
+    make_feedback_rows(ticket=surveyed, agent=agent, reviewer=admin_user)
+    alert_queue_lead(ticket=surveyed, kind="low_csat", text="CSAT 1/5")
     return {
         "ticket": ticket,
         "reason": reason,

@@ -38,6 +38,7 @@ def test_migrations_create_the_groups_with_their_permissions():
         "channels.view_interaction",
         "knowledge_base.view_article",
         "knowledge_base.view_category",
+        "feedback.view_qareview",
     } == agent
 
     assert codes("Reason manager") == {

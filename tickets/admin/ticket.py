@@ -6,9 +6,11 @@ behave the same as in the API.
 """
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 from django.db.models import QuerySet
@@ -19,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import ServiceHistoryAdmin, adopt
+from customers.models import ChannelKind, CustomerIdentity
 
 from .. import services
 from ..admin_views import download_attachment
@@ -26,6 +29,46 @@ from ..errors import TicketError
 from ..models import InteractionReason, MessageKind, Ticket
 from ..selectors import next_sla_due, sla_due_within, ticket_thread, visible_tickets
 from .forms import TicketAddForm, TicketChangeForm
+
+# Hooks for the apps above tickets (channels) so this module does not import them: extra context
+# for the change page (the ticket's interactions, its live chat), and the context manager that
+# sends a public reply through the identity the agent picked.
+ChangePageContext = Callable[[HttpRequest, Ticket], dict[str, Any]]
+_change_page_context: list[ChangePageContext] = []
+_reply_via: list[Callable[[Any], AbstractContextManager[Any]]] = []
+
+
+def add_ticket_page_context(provider: ChangePageContext) -> None:
+    if provider not in _change_page_context:
+        _change_page_context.append(provider)
+
+
+def set_reply_via(factory: Callable[[Any], AbstractContextManager[Any]]) -> None:
+    _reply_via[:] = [factory]
+
+
+def _replying_via(identity: Any) -> AbstractContextManager[Any]:
+    return _reply_via[0](identity) if _reply_via and identity is not None else nullcontext()
+
+
+class ReplyViaForm(TicketChangeForm):
+    """The change form plus a choice of the customer's address for a public reply; by default
+    the reply leaves through the channel the customer used last."""
+
+    reply_via = forms.ModelChoiceField(
+        label=_("Send via"),
+        queryset=CustomerIdentity.objects.none(),
+        required=False,
+        empty_label=_("The channel the customer used last"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        customer_id = self.instance.customer_id if self.instance.pk else None
+        self.fields["reply_via"].queryset = CustomerIdentity.objects.filter(
+            customer_id=customer_id,
+            kind__in=[ChannelKind.EMAIL, ChannelKind.ZALO, ChannelKind.FACEBOOK],
+        ).order_by("kind", "address")
 
 
 class SLAListFilter(admin.SimpleListFilter):
@@ -150,7 +193,7 @@ class TicketAdmin(ServiceHistoryAdmin):
         (
             _("Reply"),
             {
-                "fields": ("reply_kind", "reply_body", "reply_attachments"),
+                "fields": ("reply_kind", "reply_via", "reply_body", "reply_attachments"),
                 # The change form template puts the thread right above this fieldset.
                 "classes": ("cim-reply",),
             },
@@ -206,7 +249,7 @@ class TicketAdmin(ServiceHistoryAdmin):
     def get_form(
         self, request: HttpRequest, obj: Ticket | None = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        kwargs["form"] = TicketAddForm if obj is None else TicketChangeForm
+        kwargs["form"] = TicketAddForm if obj is None else ReplyViaForm
         return super().get_form(request, obj, change, **kwargs)
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -262,7 +305,10 @@ class TicketAdmin(ServiceHistoryAdmin):
                 services.add_internal_note(ticket=obj, by=by, body=body, attachments=files)
             else:
                 # A reply carries the status it leaves the ticket in ("reply and set pending").
-                services.reply(ticket=obj, by=by, body=body, status=new_status, attachments=files)
+                with _replying_via(data.get("reply_via")):
+                    services.reply(
+                        ticket=obj, by=by, body=body, status=new_status, attachments=files
+                    )
                 new_status = None
         if new_status:
             services.change_status(ticket=obj, to=new_status, by=by)
@@ -303,6 +349,13 @@ class TicketAdmin(ServiceHistoryAdmin):
         if obj is not None and obj.pk:
             context["thread"] = list(ticket_thread(ticket=obj))
             context["attachment_url_name"] = f"{self.admin_site.name}:tickets_ticket_attachment"
+            for provider in _change_page_context:
+                context.update(provider(request, obj))
+            # Other apps may label messages (feedback: sentiment) through their provider's
+            # "message_badges": {message id: short text}.
+            badges = context.get("message_badges") or {}
+            for message in context["thread"]:
+                message.cim_badge = badges.get(message.pk, "")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self) -> list[URLPattern]:

@@ -1,0 +1,445 @@
+"""Survey invitations: scheduled when a ticket is solved (or a campaign runs), sent by the beat
+sweep through the customer's channel with a single-use link, answered once."""
+
+import hashlib
+import logging
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from customers.models import ChannelKind, Customer, CustomerIdentity
+from tickets.models import AuthorType, Ticket, TicketStatus
+from tickets.queueing import enqueue_on_commit
+
+from ..errors import FeedbackError, FeedbackErrorCode
+from ..models import (
+    ACTIVE_INVITATION,
+    SCALES,
+    CESReason,
+    InvitationStatus,
+    LowScoreAction,
+    QueueSurveySettings,
+    SkipReason,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyKind,
+    SurveyPreference,
+    SurveyResponse,
+)
+from .alerts import alert_queue_lead
+
+log = logging.getLogger(__name__)
+
+# Tags other parts of the product (or staff) put on tickets that must not be surveyed.
+AUTOMATED_TAGS = frozenset({"auto-generated", "auto-reply", "autoreply", "automated"})
+MERGED_OR_SPAM_TAGS = frozenset({"spam", "merged"})
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+
+
+def settings_for_queue(queue_id: int | None) -> QueueSurveySettings:
+    """The queue's rules, or the defaults (an unsaved row) when it has none."""
+    found = QueueSurveySettings.objects.filter(queue_id=queue_id).first() if queue_id else None
+    return found or QueueSurveySettings(
+        queue_id=queue_id,
+        delay_minutes=settings.CIM_SURVEY_DELAY_MINUTES,
+        quiet_days=settings.CIM_SURVEY_QUIET_DAYS,
+    )
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def survey_url(token: str) -> str:
+    return f"{settings.SITE_URL}{reverse('feedback:survey', kwargs={'token': token})}"
+
+
+# --- Scheduling --------------------------------------------------------------------------------
+
+
+def schedule_ticket_survey(*, ticket: Ticket) -> SurveyInvitation | None:
+    """Called in the transaction that solved the ticket: writes the invitation row, due after the
+    queue's delay. CES instead of CSAT when the ticket's reason is one of the CES reasons. A
+    ticket keeps at most one live survey, so a second "solved" writes nothing."""
+    rules = settings_for_queue(ticket.queue_id)
+    if not rules.csat_enabled:
+        return None
+    if SurveyInvitation.objects.filter(ticket=ticket, status__in=ACTIVE_INVITATION).exists():
+        return None
+    is_ces = (
+        bool(ticket.reason_id) and CESReason.objects.filter(reason_id=ticket.reason_id).exists()
+    )
+    invitation = SurveyInvitation(
+        kind=SurveyKind.CES if is_ces else SurveyKind.CSAT,
+        customer_id=ticket.customer_id,
+        ticket=ticket,
+        queue_id=ticket.queue_id,
+        agent_id=ticket.assignee_id,
+        reason_id=ticket.reason_id,
+        segment_id=Customer.objects.filter(pk=ticket.customer_id)
+        .values_list("segment_id", flat=True)
+        .first(),
+        channel=ticket.channel,
+        language=ticket.language,
+        due_at=timezone.now() + timedelta(minutes=rules.delay_minutes),
+    )
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:  # another transaction scheduled it first
+        return None
+    if rules.delay_minutes == 0:
+        _enqueue_send(invitation.pk)
+    return invitation
+
+
+def cancel_ticket_surveys(*, ticket: Ticket) -> int:
+    """The ticket was reopened before its survey left: the survey is about a solution that did
+    not hold, so it is cancelled (a conditional update: one already sent stays sent)."""
+    return SurveyInvitation.objects.filter(ticket=ticket, status=InvitationStatus.SCHEDULED).update(
+        status=InvitationStatus.CANCELLED, skip_reason=SkipReason.REOPENED
+    )
+
+
+def _enqueue_send(invitation_id: int) -> None:
+    from ..tasks import send_invitation_task
+
+    enqueue_on_commit(send_invitation_task, invitation_id)
+
+
+# --- Sending -------------------------------------------------------------------------------------
+
+
+def _skip_reason(invitation: SurveyInvitation) -> str:
+    customer_id = invitation.customer_id
+    if SurveyPreference.objects.filter(customer_id=customer_id, opted_out=True).exists():
+        return SkipReason.OPTED_OUT
+    ticket = invitation.ticket
+    if ticket is not None:
+        tags = set(ticket.tags.values_list("name", flat=True))
+        first = ticket.messages.order_by("created_at", "id").values_list("author_type", flat=True)
+        if (
+            tags & AUTOMATED_TAGS
+            or getattr(ticket, "is_automated", False)
+            or first.first() == AuthorType.SYSTEM
+        ):
+            return SkipReason.AUTOMATED
+        if (
+            tags & MERGED_OR_SPAM_TAGS
+            or getattr(ticket, "merged_into_id", None)
+            or getattr(ticket, "is_spam", False)
+        ):
+            return SkipReason.MERGED_OR_SPAM
+        if ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+            return SkipReason.REOPENED
+    quiet_days = (
+        settings_for_queue(invitation.queue_id).quiet_days
+        if invitation.queue_id
+        else settings.CIM_SURVEY_QUIET_DAYS
+    )
+    if quiet_days:
+        since = timezone.now() - timedelta(days=quiet_days)
+        recent = SurveyInvitation.objects.filter(
+            customer_id=customer_id,
+            status__in=[InvitationStatus.SENT, InvitationStatus.RESPONDED],
+            sent_at__gte=since,
+        ).exclude(pk=invitation.pk)
+        if recent.exists():
+            return SkipReason.RECENT
+    return SkipReason.NONE
+
+
+def _destination(invitation: SurveyInvitation) -> tuple[str, str] | None:
+    """(channel kind, address) to reach the customer on the channel the contact came from;
+    email when that channel has no address for them."""
+    customer = invitation.customer
+    messaging = {
+        ChannelKind.ZALO: ChannelKind.ZALO,
+        ChannelKind.FACEBOOK: ChannelKind.FACEBOOK,
+        ChannelKind.WEB_CHAT: ChannelKind.WEB_CHAT,
+        ChannelKind.CHATBOT: ChannelKind.WEB_CHAT,
+    }
+    kind = messaging.get(invitation.channel)
+    if kind is not None:
+        address = (
+            CustomerIdentity.objects.filter(customer=customer, kind=kind)
+            .order_by("-verified", "id")
+            .values_list("address", flat=True)
+            .first()
+        )
+        if address:
+            return kind, address
+    if customer.email:
+        return ChannelKind.EMAIL, customer.email
+    return None
+
+
+QUESTIONS = {
+    SurveyKind.CSAT: "How satisfied are you with the help you received?",
+    SurveyKind.NPS: "How likely are you to recommend us to a friend or colleague?",
+    SurveyKind.CES: "How easy was it to get your issue handled?",
+}
+
+
+def _message(invitation: SurveyInvitation, link: str) -> tuple[str, str]:
+    with translation.override(invitation.language or "vi"):
+        if invitation.ticket_id:
+            subject = _("[%(ref)s] How did we do?") % {"ref": invitation.ticket.reference}
+            intro = _("Your request %(ref)s “%(subject)s” has been solved.") % {
+                "ref": invitation.ticket.reference,
+                "subject": invitation.ticket.subject,
+            }
+        else:
+            subject = _("A quick question from our support team")
+            intro = _("Thank you for being our customer.")
+        body = _(
+            "Hello %(name)s,\n\n%(intro)s\n%(question)s\n\nAnswer with one click here (the link "
+            "works once and for %(days)d days):\n%(link)s\n\nThank you!"
+        ) % {
+            "name": invitation.customer.name or _("there"),
+            "intro": intro,
+            "question": _(QUESTIONS[SurveyKind(invitation.kind)]),
+            "days": settings.CIM_SURVEY_LINK_DAYS,
+            "link": link,
+        }
+    return subject, body
+
+
+def send_invitation(*, invitation_id: int) -> str:
+    """Sends one due invitation; returns its status afterwards. The row is locked and its status
+    decides, so a second run (the sweep and the after-commit task racing) sends nothing twice.
+    The message itself is an outbound row written in this transaction; the channel worker
+    delivers it after commit, so no SMTP or HTTP happens here."""
+    from channels.services import queue_outbound
+
+    with transaction.atomic():
+        invitation = (
+            SurveyInvitation.objects.select_for_update(of=("self",))
+            .select_related("customer", "ticket")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        if invitation is None:
+            return "missing"
+        if invitation.status != InvitationStatus.SCHEDULED or invitation.due_at > timezone.now():
+            return invitation.status
+        reason = _skip_reason(invitation)
+        destination = _destination(invitation) if not reason else None
+        if not reason and destination is None:
+            reason = SkipReason.NO_ADDRESS
+        if reason:
+            invitation.status = InvitationStatus.SKIPPED
+            invitation.skip_reason = reason
+            invitation.save(update_fields=["status", "skip_reason"])
+            return invitation.status
+        assert destination is not None  # noqa: S101 - narrowed above
+        # 256 random bits; only the hash is stored, so a database leak opens no survey.
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        subject, body = _message(invitation, survey_url(token))
+        outbound = queue_outbound(
+            kind=destination[0],
+            to_address=destination[1],
+            subject=subject,
+            body=body,
+            ticket=invitation.ticket,
+        )
+        invitation.token_hash = hash_token(token)
+        invitation.status = InvitationStatus.SENT
+        invitation.sent_at = now
+        invitation.expires_at = now + timedelta(days=settings.CIM_SURVEY_LINK_DAYS)
+        invitation.outbound = outbound
+        invitation.save(update_fields=["token_hash", "status", "sent_at", "expires_at", "outbound"])
+        return invitation.status
+
+
+def due_invitation_ids(*, limit: int = 500) -> list[int]:
+    return list(
+        SurveyInvitation.objects.filter(
+            status=InvitationStatus.SCHEDULED, due_at__lte=timezone.now()
+        )
+        .order_by("due_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+# --- Answering -----------------------------------------------------------------------------------
+
+
+def invitation_for_token(token: str) -> SurveyInvitation | None:
+    """The invitation a link's token opens, or None for anything malformed or unknown."""
+    if not isinstance(token, str) or not _TOKEN_SHAPE.match(token):
+        return None
+    return (
+        SurveyInvitation.objects.select_related("ticket", "customer", "response")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def _clean_comment(comment: str) -> str:
+    cleaned = (comment or "").replace("\x00", "").strip()
+    limit = settings.CIM_SURVEY_COMMENT_MAX_CHARS
+    if len(cleaned) > limit:
+        raise FeedbackError(
+            FeedbackErrorCode.COMMENT_TOO_LONG,
+            _("Please keep your comment under %(max)d characters.") % {"max": limit},
+            field="comment",
+        )
+    return cleaned
+
+
+def check_score(kind: str, score: Any) -> int:
+    low, high = SCALES[SurveyKind(kind)]
+    if isinstance(score, bool) or not isinstance(score, int) or not low <= score <= high:
+        raise FeedbackError(
+            FeedbackErrorCode.INVALID_SCORE,
+            _("Choose a score from %(low)d to %(high)d.") % {"low": low, "high": high},
+            field="score",
+        )
+    return score
+
+
+@transaction.atomic
+def submit_response(
+    *, invitation: SurveyInvitation, score: Any, comment: str = ""
+) -> SurveyResponse:
+    """Records the customer's answer, once. A low CSAT reopens the ticket or alerts the queue
+    lead, as the queue is set up; a comment is queued for sentiment analysis."""
+    locked = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if (
+        locked.status == InvitationStatus.RESPONDED
+        or SurveyResponse.objects.filter(invitation=locked).exists()
+    ):
+        raise FeedbackError(
+            FeedbackErrorCode.ALREADY_ANSWERED, _("You have already answered this survey.")
+        )
+    if locked.status != InvitationStatus.SENT:
+        raise FeedbackError(FeedbackErrorCode.INVALID_LINK, _("This survey link is not valid."))
+    if locked.expires_at is not None and locked.expires_at <= timezone.now():
+        raise FeedbackError(FeedbackErrorCode.LINK_EXPIRED, _("This survey link has expired."))
+    score = check_score(locked.kind, score)
+    text = _clean_comment(comment)
+    response = SurveyResponse.objects.create(
+        invitation=locked, score=score, comment=text, sentiment_pending=bool(text)
+    )
+    locked.status = InvitationStatus.RESPONDED
+    locked.save(update_fields=["status"])
+    if locked.kind == SurveyKind.CSAT and locked.ticket_id:
+        _act_on_low_score(locked, response)
+    if text:
+        from ..tasks import analyse_response_task
+
+        enqueue_on_commit(analyse_response_task, response.pk)
+    return response
+
+
+def _act_on_low_score(invitation: SurveyInvitation, response: SurveyResponse) -> None:
+    from tickets import services as ticket_services
+    from tickets.errors import TicketError
+
+    rules = settings_for_queue(invitation.queue_id)
+    if response.score > rules.low_score_threshold or rules.low_score_action == LowScoreAction.NONE:
+        return
+    ticket = Ticket.objects.get(pk=invitation.ticket_id)
+    note = _("Customer rated %(score)d/5 in the satisfaction survey.") % {"score": response.score}
+    if response.comment:
+        note += "\n" + response.comment
+    if rules.low_score_action == LowScoreAction.REOPEN:
+        try:
+            # A savepoint: a ticket that cannot be reopened (closed) must not undo the answer.
+            with transaction.atomic():
+                ticket_services.reopen_ticket(ticket=ticket, by=None, note=note)
+            response.action_taken = "reopened"
+        except TicketError:
+            alert_queue_lead(ticket=ticket, kind="low_csat", text=note)
+            response.action_taken = "alerted"
+    else:
+        alert_queue_lead(ticket=ticket, kind="low_csat", text=note)
+        response.action_taken = "alerted"
+    response.save(update_fields=["action_taken"])
+
+
+@transaction.atomic
+def set_survey_opt_out(*, customer: Customer, opted_out: bool = True) -> SurveyPreference:
+    preference, _created = SurveyPreference.objects.select_for_update().get_or_create(
+        customer=customer
+    )
+    if preference.opted_out != opted_out:
+        preference.opted_out = opted_out
+        preference.changed_at = timezone.now()
+        preference.save(update_fields=["opted_out", "changed_at"])
+    return preference
+
+
+# --- Relationship surveys (NPS) ------------------------------------------------------------------
+
+
+def _campaign_customers(campaign: SurveyCampaign) -> Any:
+    # Relationship surveys go by email: the customer may have no open conversation anywhere.
+    customers = Customer.objects.exclude(Q(survey_preference__opted_out=True) | Q(email=""))
+    if campaign.segment_id:
+        customers = customers.filter(segment_id=campaign.segment_id)
+    return customers.distinct()
+
+
+@transaction.atomic
+def run_campaign(*, campaign: SurveyCampaign, by: Any = None) -> int:
+    """Schedules an invitation, due now, for every customer of the campaign's segment who has not
+    opted out and has no survey scheduled or sent within the quiet period. The beat sweep sends
+    them; returns how many were scheduled. Running twice schedules nobody twice."""
+    campaign = SurveyCampaign.objects.select_for_update().get(pk=campaign.pk)
+    if not campaign.is_active:
+        raise FeedbackError(FeedbackErrorCode.INVALID_CAMPAIGN, _("The campaign is not active."))
+    now = timezone.now()
+    since = now - timedelta(days=settings.CIM_SURVEY_QUIET_DAYS)
+    recent = SurveyInvitation.objects.filter(
+        Q(status=InvitationStatus.SCHEDULED)
+        | Q(status__in=[InvitationStatus.SENT, InvitationStatus.RESPONDED], sent_at__gte=since),
+        kind=campaign.kind,
+    ).values("customer_id")
+    rows = [
+        SurveyInvitation(
+            kind=campaign.kind,
+            customer_id=customer_id,
+            campaign=campaign,
+            segment_id=segment_id,
+            channel=ChannelKind.EMAIL,
+            language=language,
+            due_at=now,
+        )
+        for customer_id, segment_id, language in _campaign_customers(campaign)
+        .exclude(pk__in=recent)
+        .values_list("id", "segment_id", "language")
+    ]
+    SurveyInvitation.objects.bulk_create(rows, batch_size=1000)
+    campaign.last_run_at = now
+    fields = ["last_run_at"]
+    if campaign.repeat_days:
+        campaign.next_run_at = now + timedelta(days=campaign.repeat_days)
+        fields.append("next_run_at")
+    campaign.save(update_fields=fields)
+    log.info("Campaign %s scheduled %d invitations (by %s)", campaign.pk, len(rows), by)
+    return len(rows)
+
+
+def run_due_campaigns() -> int:
+    """Scheduled campaigns whose time has come. The conditional update claims each run, so two
+    beat processes never run one twice."""
+    now = timezone.now()
+    total = 0
+    for campaign in SurveyCampaign.objects.filter(is_active=True, next_run_at__lte=now):
+        claimed = SurveyCampaign.objects.filter(
+            pk=campaign.pk, next_run_at=campaign.next_run_at
+        ).update(next_run_at=now + timedelta(days=campaign.repeat_days or 1))
+        if claimed:
+            total += run_campaign(campaign=campaign)
+    return total
