@@ -1,6 +1,7 @@
 """Staff UI for channels and the journey records. Interactions, actions and events are written by
 the channel adapters; here they are read. Outbound messages can be put back in the queue."""
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -19,6 +20,7 @@ from tickets.models import InteractionReason
 
 from . import intake, journey, services
 from .chat import CHAT_IDLE
+from .chatbot_metrics import bot_metrics
 from .errors import ChannelError
 from .models import (
     Action,
@@ -308,10 +310,16 @@ class InboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ChatSession)
 class ChatSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "customer", "ticket", "status", "last_seen_at")
+    list_display = ("created_at", "customer", "ticket", "mode", "status", "last_seen_at")
     list_select_related = ("customer", "ticket")
-    list_filter = ("status",)
+    list_filter = ("mode", "status")
     exclude = ("browser_key_hash",)
+    # The chatbot's figures for the last 30 days above the list (see chatbot_metrics).
+    change_list_template = "admin/channels/chatsession/change_list.html"
+
+    def changelist_view(self, request: Any, extra_context: dict | None = None) -> Any:
+        metrics = bot_metrics(since=timezone.now() - timedelta(days=30))
+        return super().changelist_view(request, {**(extra_context or {}), "bot_metrics": metrics})
 
 
 @admin.register(OutboundMessage)

@@ -1,8 +1,10 @@
-"""Web chat: a session bound to one browser, lines from the customer, agents and (later) a bot.
+"""Web chat: a session bound to one browser, lines from the customer, agents and the chatbot.
 
 A chat line is typed into our own page, so there is no outside input to keep raw: the line, the
 ticket message and the journey event are written in one transaction. The session is one
-interaction with one message action; each customer line is an event.
+interaction: the chatbot's part is one bot action (channels.chatbot), the part with people one
+message action; each line is an event. While the bot talks (mode "bot") there is no ticket; the
+hand-over opens it with the transcript.
 """
 
 import hashlib
@@ -23,8 +25,10 @@ from .models import (
     ActionKind,
     Channel,
     ChatMessage,
+    ChatMode,
     ChatSession,
     ChatStatus,
+    Interaction,
     Outcome,
 )
 from .services import get_channel, record_action, record_event, record_interaction
@@ -63,6 +67,8 @@ def start_chat(
     language: str = "vi",
     channel: Channel | None = None,
 ) -> ChatSession:
+    from .chatbot import bot_enabled
+
     channel = channel or get_channel(ChannelKind.WEB_CHAT)
     customer = _customer(name=name, email=email, browser_key=browser_key, language=language)
     return ChatSession.objects.create(
@@ -70,6 +76,7 @@ def start_chat(
         customer=customer,
         browser_key_hash=hash_browser_key(browser_key),
         language=language if language in ("vi", "en") else "vi",
+        mode=ChatMode.BOT if bot_enabled(channel) else ChatMode.HUMAN,
     )
 
 
@@ -86,7 +93,8 @@ def session_for_browser(*, session_id: Any, browser_key: str) -> ChatSession | N
     return found
 
 
-def _journey_event(session: ChatSession, *, kind: str, message: TicketMessage | None) -> None:
+def ensure_interaction(session: ChatSession) -> Interaction:
+    """The session's interaction, recorded with its first line."""
     if session.interaction_id is None:
         interaction, _created = record_interaction(
             customer=session.customer,
@@ -100,6 +108,11 @@ def _journey_event(session: ChatSession, *, kind: str, message: TicketMessage | 
         session.interaction = interaction
     interaction = session.interaction
     assert interaction is not None  # noqa: S101 - set just above
+    return interaction
+
+
+def record_chat_event(session: ChatSession, *, kind: str, message: TicketMessage | None) -> None:
+    interaction = ensure_interaction(session)
     action = Action.objects.filter(interaction=interaction, kind=ActionKind.MESSAGE).first()
     action = action or record_action(interaction=interaction, kind=ActionKind.MESSAGE)
     record_event(action=action, kind=kind, message=message)
@@ -108,16 +121,23 @@ def _journey_event(session: ChatSession, *, kind: str, message: TicketMessage | 
     type(interaction).objects.filter(pk=interaction.pk).update(ended_at=now)
 
 
+def clean_line(body: str) -> str:
+    return (body or "").replace("\x00", "").strip()[:MAX_LINE_CHARS]
+
+
 @transaction.atomic
 def post_customer_line(*, session: ChatSession, body: str) -> ChatMessage:
     """The customer writes: the line shows in the widget, lands on the session's ticket (opened
-    by the first line) and counts as one event of the chat interaction."""
+    by the first line) and counts as one event of the chat interaction. While the chatbot has
+    the session, use channels.chatbot.customer_writes instead (it calls this once a person has
+    taken over)."""
     session = (
-        ChatSession.objects.select_for_update()
+        # Only the session's row is locked (PostgreSQL cannot lock the nullable side of a join).
+        ChatSession.objects.select_for_update(of=("self",))
         .select_related("channel", "channel__default_queue", "customer", "ticket", "interaction")
         .get(pk=session.pk)
     )
-    text = body.replace("\x00", "").strip()[:MAX_LINE_CHARS]
+    text = clean_line(body)
     ticket, message, opened = post_customer_message(
         channel=session.channel,
         customer=session.customer,
@@ -136,7 +156,7 @@ def post_customer_line(*, session: ChatSession, body: str) -> ChatMessage:
         body=text,
         ticket_message=message,
     )
-    _journey_event(session, kind="chat_message", message=message)
+    record_chat_event(session, kind="chat_message", message=message)
     ChatSession.objects.filter(pk=session.pk).update(
         last_seen_at=timezone.now(), status=ChatStatus.OPEN
     )
@@ -167,11 +187,17 @@ def post_agent_line(*, message: TicketMessage) -> bool:
 
 
 @transaction.atomic
-def post_bot_line(*, session: ChatSession, body: str, name: str = "") -> ChatMessage:
+def post_bot_line(
+    *, session: ChatSession, body: str, name: str = "", data: dict[str, Any] | None = None
+) -> ChatMessage:
     """For the chatbot: a line from the bot, shown in the widget (not on the ticket until a
-    person takes over)."""
+    person takes over; then the transcript carries it)."""
     return ChatMessage.objects.create(
-        session=session, author_type=AuthorType.BOT, author_name=name, body=body.strip()
+        session=session,
+        author_type=AuthorType.BOT,
+        author_name=name,
+        body=body.strip(),
+        data=data or {},
     )
 
 

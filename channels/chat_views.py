@@ -18,7 +18,7 @@ from django_ratelimit.decorators import ratelimit
 from customers.errors import CustomerError
 from tickets.errors import TicketError
 
-from . import chat
+from . import chat, chatbot
 from .errors import ChannelError
 from .models import ChatMessage, ChatSession, ChatStatus
 from .views import _language, public_post_rate
@@ -58,6 +58,9 @@ def _line(line: ChatMessage) -> dict[str, Any]:
         "name": line.author_name,
         "body": line.body,
         "at": line.created_at.isoformat(),
+        # The bot's article link and answer buttons: data the widget renders as text.
+        "link": line.data.get("link"),
+        "choices": line.data.get("choices") or [],
     }
 
 
@@ -74,6 +77,7 @@ def _session_payload(session: ChatSession, lines: list[ChatMessage]) -> dict[str
     return {
         "session": token,
         "status": session.status,
+        "mode": session.mode,
         "send_url": reverse("channels:chat_send", kwargs={"token": token}),
         "poll_url": reverse("channels:chat_messages", kwargs={"token": token}),
         "messages": [_line(line) for line in lines],
@@ -104,7 +108,7 @@ def chat_start(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
             session = chat.start_chat(browser_key=key, name=name, email=email, language=_language())
-            line = chat.post_customer_line(session=session, body=first)
+            lines = chatbot.customer_writes(session=session, body=first)
     except (CustomerError, TicketError, ChannelError) as exc:
         field = getattr(exc, "field", None)
         return JsonResponse(
@@ -115,7 +119,8 @@ def chat_start(request: HttpRequest) -> HttpResponse:
             },
             status=400,
         )
-    response = JsonResponse(_session_payload(session, [line]), status=201)
+    session.refresh_from_db(fields=["mode", "status"])
+    response = JsonResponse(_session_payload(session, lines), status=201)
     response.set_signed_cookie(
         COOKIE,
         key,
@@ -142,10 +147,16 @@ def chat_send(request: HttpRequest, token: str) -> HttpResponse:
     if session.status == ChatStatus.CLOSED:
         return JsonResponse({"code": "closed", "message": "This chat has ended."}, status=409)
     try:
-        line = chat.post_customer_line(session=session, body=body)
+        line, *replies = chatbot.customer_writes(
+            session=session, body=body, choice=request.POST.get("choice") or ""
+        )
     except (CustomerError, TicketError, ChannelError) as exc:
         return JsonResponse({"code": str(exc.code), "message": exc.message}, status=400)
-    return JsonResponse({"message": _line(line)}, status=201)
+    session.refresh_from_db(fields=["mode"])
+    return JsonResponse(
+        {"message": _line(line), "replies": [_line(r) for r in replies], "mode": session.mode},
+        status=201,
+    )
 
 
 @never_cache
@@ -158,5 +169,9 @@ def chat_messages(request: HttpRequest, token: str) -> HttpResponse:
     after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 19 else 0
     lines = chat.chat_lines(session=session, after=after_id)
     return JsonResponse(
-        {"status": session.status, "messages": [_line(line) for line in lines]},
+        {
+            "status": session.status,
+            "mode": session.mode,
+            "messages": [_line(line) for line in lines],
+        },
     )

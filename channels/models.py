@@ -321,8 +321,15 @@ class ChatStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class ChatMode(models.TextChoices):
+    BOT = "bot", _("With the chatbot")
+    HUMAN = "human", _("With a person")
+
+
 class ChatSession(models.Model):
-    """One web chat conversation, bound to the browser that started it."""
+    """One web chat conversation, bound to the browser that started it. It starts with the
+    chatbot (mode "bot") when there is a knowledge base to answer from; the hand-over to a person
+    opens the ticket and switches the mode to "human"."""
 
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="chat_sessions")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="chat_sessions")
@@ -336,6 +343,12 @@ class ChatSession(models.Model):
     browser_key_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=ChatStatus.choices, default=ChatStatus.OPEN)
     language = models.CharField(max_length=2, default="vi")
+    mode = models.CharField(
+        _("mode"), max_length=10, choices=ChatMode.choices, default=ChatMode.BOT
+    )
+    # Where the bot's conversation stands (stage, offered articles, slots asked and filled);
+    # written only by channels.chatbot under the session's row lock.
+    bot_state = models.JSONField(_("chatbot state"), default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
@@ -360,6 +373,9 @@ class ChatMessage(models.Model):
     ticket_message = models.OneToOneField(
         TicketMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_line"
     )
+    # For bot lines: the article link and the answers offered as buttons ({"link": {...},
+    # "choices": [{"value": ..., "label": ...}]}). Plain data; the widget renders it as text.
+    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
