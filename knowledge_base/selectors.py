@@ -24,7 +24,7 @@ def list_public_categories(*, language: str) -> list[Category]:
     """Active categories that have at least one published article in the language, each with
     those articles in `.public` (two queries)."""
     articles = public_articles(language=language).only(
-        "id", "category_id", "title", "slug", "position", "language"
+        "id", "category_id", "title", "slug", "position", "language", "view_count"
     )
     categories = Category.objects.filter(is_active=True).prefetch_related(
         Prefetch("articles", queryset=articles.order_by("position", "title"), to_attr="public")
@@ -72,3 +72,10 @@ def get_translation(*, article: Article) -> Article | None:
         .order_by("language", "id")
         .first()
     )
+
+
+def popular_articles(categories: list[Category], *, limit: int = 5) -> list[Article]:
+    """The most read of the articles already loaded by list_public_categories (no query)."""
+    articles = [article for category in categories for article in category.public]
+    read = [article for article in articles if article.view_count > 0]
+    return sorted(read, key=lambda a: (-a.view_count, a.title))[:limit]

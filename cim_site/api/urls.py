@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from channels.api import ChannelViewSet, EventViewSet, InteractionViewSet, JourneyViewSet
+from channels.chatbot_api import BotMetricsViewSet
 from customers.api import CustomerViewSet, OrganizationViewSet
 from feedback.api import (
     CampaignViewSet,
@@ -36,4 +37,5 @@ router.register("qa/scorecards", ScorecardViewSet, basename="qa-scorecard")
 router.register("qa/reviews", ReviewViewSet, basename="qa-review")
 router.register("kb-articles", ArticleViewSet, basename="kb-article")
 router.register("kb-content-gaps", ContentGapViewSet, basename="kb-content-gap")
+router.register("chat/bot-metrics", BotMetricsViewSet, basename="chat-bot-metrics")
 urlpatterns = router.urls

@@ -279,3 +279,15 @@ CIM_EMAIL_MAX_BYTES = env_int("CIM_EMAIL_MAX_BYTES", 25 * 1024 * 1024)
 CIM_WEBHOOK_MAX_BYTES = env_int("CIM_WEBHOOK_MAX_BYTES", 256 * 1024)
 # Chat lines one browser may send per minute (django-ratelimit syntax).
 CIM_CHAT_POST_RATE = env_str("CIM_CHAT_POST_RATE", "30/m")
+
+# --- knowledge_base (help-centre search, suggestions, helpful votes)
+# Requests one client address may make per minute (django-ratelimit syntax).
+CIM_KB_SEARCH_RATE = env_str("CIM_KB_SEARCH_RATE", "60/m")
+CIM_KB_SUGGEST_RATE = env_str("CIM_KB_SUGGEST_RATE", "120/m")
+CIM_KB_VOTE_RATE = env_str("CIM_KB_VOTE_RATE", "10/m")
+
+# --- chatbot (web chat)
+# The web chat starts with the chatbot when there are published articles; a channel's settings
+# can turn it off with {"bot": false}. Customers of these segment codes go straight to a person.
+CIM_BOT_ENABLED = env_bool("CIM_BOT_ENABLED", True)
+CIM_BOT_PEOPLE_SEGMENTS = ["prefers-people"]

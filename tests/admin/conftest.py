@@ -13,10 +13,10 @@ from channels import services as channel_services
 from channels.models import ActionKind, OutboundMessage, OutboundStatus
 from customers.models import ChannelKind, CustomerIdentity
 from feedback.services.alerts import alert_queue_lead
+from knowledge_base import services as kb_services
 from tests.channels.data import make_channel_rows
 from tests.factories import (
     AgentFactory,
-    ArticleFactory,
     ChannelFactory,
     CustomerFactory,
     KBCategoryFactory,
@@ -144,7 +144,17 @@ def full_data(db, admin_user, agent, queue, customer, groups):
             kind=ChannelKind.EMAIL, to_address=customer.email, body="x", ticket=ticket
         )
     OutboundMessage.objects.update(status=OutboundStatus.FAILED, last_error="smtp down")
-    article = ArticleFactory(category=KBCategoryFactory())
+    article = kb_services.create_article(
+        category=KBCategoryFactory(),
+        language="vi",
+        title="Đổi trả hàng trong bao lâu?",
+        body="Bạn có **30 ngày** để đổi trả.",
+        status="published",
+        questions=["doi tra bao lau"],
+        tags=["doi-tra"],
+    )
+    kb_services.record_vote(article=article, browser_id="browser-1", helpful=True, comment="Hay")
+    kb_services.record_search_miss(query="hoàn tiền qua momo", language="vi")
     AgentFactory(username="agent-2", queues=[queue])
     Token.objects.get_or_create(user=admin_user)
     calendar = BusinessCalendar.objects.create(name="Giờ hành chính")
