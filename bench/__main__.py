@@ -41,22 +41,19 @@ def leg_env(var_dir: Path, database_url: str) -> dict[str, str]:
     return env
 
 
-def run_leg(name: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
-    var_dir = BENCH_DIR / name
+def run_leg_process(
+    *, label: str, var_name: str, module_args: list[str], database_url: str
+) -> dict[str, Any]:
+    """Runs `python -m <module_args…> --out=…` in its own process, environment and var dir, and
+    returns the JSON it wrote (or {"error": …}). Every bench part runs its legs through here."""
+    var_dir = BENCH_DIR / var_name
     shutil.rmtree(var_dir, ignore_errors=True)
     var_dir.mkdir(parents=True)
     out = var_dir / "result.json"
-    print(f"== {name}", flush=True)
+    print(f"== {label}", flush=True)
     started = time.perf_counter()
     completed = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "bench.leg",
-            f"--tickets={args.tickets}",
-            f"--requests={args.requests}",
-            f"--out={out}",
-        ],
+        [sys.executable, "-m", *module_args, f"--out={out}"],
         cwd=ROOT,
         env=leg_env(var_dir, database_url.replace("{var}", str(var_dir))),
         check=False,
@@ -70,6 +67,15 @@ def run_leg(name: str, database_url: str, args: argparse.Namespace) -> dict[str,
     for path in var_dir.glob("bench.sqlite3*"):
         path.unlink()
     return result
+
+
+def run_leg(name: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    return run_leg_process(
+        label=name,
+        var_name=name,
+        module_args=["bench.leg", f"--tickets={args.tickets}", f"--requests={args.requests}"],
+        database_url=database_url,
+    )
 
 
 def postgres_urls(database_url: str) -> tuple[str, str]:
@@ -166,7 +172,7 @@ def main() -> int:
         ok = run_module("bench.kb") and ok
     if args.only in (None, "postgresql", "sla") and is_pg and not args.skip_sla:
         ok = run_sla_leg(database_url, args) and ok
-    elif not is_pg:
+    elif not is_pg and args.only in (None, "sla"):
         print("SLA sweep and routing: skipped (PostgreSQL only; set DATABASE_URL=postgres://…)")
     return 0 if ok else 1
 
@@ -183,25 +189,19 @@ def run_sla_leg(database_url: str, args: argparse.Namespace) -> bool:
     """bench/sla.py in a database of its own: sweep time against open-ticket count, routing."""
     maintenance, _ = postgres_urls(database_url)
     bench_url = postgres_urls(database_url)[1].replace(f"/{PG_BENCH_DB}", f"/{PG_BENCH_DB}_sla")
-    var_dir = BENCH_DIR / "sla"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    out = var_dir / "result.json"
-    print("== postgresql: SLA sweep and routing", flush=True)
     recreate_pg_database(maintenance, name=f"{PG_BENCH_DB}_sla")
     try:
-        completed = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "bench.sla", f"--sizes={args.sla_sizes}", f"--out={out}"],
-            cwd=ROOT,
-            env=leg_env(var_dir, bench_url),
-            check=False,
+        result = run_leg_process(
+            label="postgresql: SLA sweep and routing",
+            var_name="sla",
+            module_args=["bench.sla", f"--sizes={args.sla_sizes}"],
+            database_url=bench_url,
         )
     finally:
         recreate_pg_database(maintenance, drop_only=True, name=f"{PG_BENCH_DB}_sla")
-    if completed.returncode != 0 or not out.exists():
-        print(f"SLA bench failed with exit code {completed.returncode}")
+    if "error" in result:
+        print(f"SLA bench failed: {result['error']}")
         return False
-    result = json.loads(out.read_text(encoding="utf-8"))
     print()
     print(f"{'sla_sweep (PostgreSQL)':<34}{'open':>11}{'due':>8}{'seconds':>10}{'ms/due':>9}")
     for row in result["sweep"]:

@@ -18,8 +18,6 @@ import argparse
 import base64
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -138,25 +136,14 @@ def main() -> int:
 
 
 def _leg(name: str, database_url: str, messages: int) -> dict[str, Any]:
-    from bench.__main__ import BENCH_DIR, ROOT, leg_env
+    from bench.__main__ import run_leg_process
 
-    var_dir = BENCH_DIR / f"email-{name}"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    out = var_dir / "result.json"
-    print(f"== e-mail intake: {name}", flush=True)
-    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "bench.email", f"--messages={messages}", f"--out={out}"],
-        cwd=ROOT,
-        env=leg_env(var_dir, database_url.replace("{var}", str(var_dir))),
-        check=False,
+    return run_leg_process(
+        label=f"e-mail intake: {name}",
+        var_name=f"email-{name}",
+        module_args=["bench.email", f"--messages={messages}"],
+        database_url=database_url,
     )
-    if completed.returncode != 0 or not out.exists():
-        return {"error": f"leg failed with exit code {completed.returncode}"}
-    result = json.loads(out.read_text(encoding="utf-8"))
-    for path in var_dir.glob("bench.sqlite3*"):
-        path.unlink()
-    return result
 
 
 def run_email_bench(*, messages: int = 10_000, database_url: str | None = None) -> bool:

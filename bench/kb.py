@@ -11,21 +11,17 @@ import argparse
 import json
 import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.__main__ import (
-    BENCH_DIR,
     PG_BENCH_DB,
-    ROOT,
-    leg_env,
     postgres_urls,
     recreate_pg_database,
+    run_leg_process,
 )
 
 PG_DB = "cim_bench_kb"
@@ -200,32 +196,18 @@ def run_leg(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_in_process(name: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
-    var_dir = BENCH_DIR / f"kb-{name}"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    out = var_dir / "result.json"
-    print(f"== {name}", flush=True)
-    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
+    return run_leg_process(
+        label=name,
+        var_name=f"kb-{name}",
+        module_args=[
             "bench.kb",
             "--leg",
             f"--bot-articles={args.bot_articles}",
             f"--search-articles={args.search_articles}",
             f"--queries={args.queries}",
-            f"--out={out}",
         ],
-        cwd=ROOT,
-        env=leg_env(var_dir, database_url.replace("{var}", str(var_dir))),
-        check=False,
+        database_url=database_url,
     )
-    if completed.returncode != 0 or not out.exists():
-        return {"error": f"leg failed with exit code {completed.returncode}"}
-    result = json.loads(out.read_text(encoding="utf-8"))
-    for path in var_dir.glob("bench.sqlite3*"):
-        path.unlink()
-    return result
 
 
 def print_table(results: dict[str, dict[str, Any]]) -> None:
