@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
@@ -65,11 +66,11 @@ def _line(line: ChatMessage) -> dict[str, Any]:
 
 
 def _not_found() -> JsonResponse:
-    return JsonResponse({"code": "not_found", "message": "No such chat."}, status=404)
+    return JsonResponse({"code": "not_found", "message": _("No such chat.")}, status=404)
 
 
 def _limited() -> JsonResponse:
-    return JsonResponse({"code": "rate_limited", "message": "Too many messages."}, status=429)
+    return JsonResponse({"code": "rate_limited", "message": _("Too many messages.")}, status=429)
 
 
 def _session_payload(session: ChatSession, lines: list[ChatMessage]) -> dict[str, Any]:
@@ -101,7 +102,11 @@ def chat_start(request: HttpRequest) -> HttpResponse:
     first = (request.POST.get("message") or "").strip()
     if not first:
         return JsonResponse(
-            {"code": "invalid", "message": "Write a message.", "fields": {"message": ["required"]}},
+            {
+                "code": "invalid",
+                "message": _("Write a message."),
+                "fields": {"message": [_("Write a message.")]},
+            },
             status=400,
         )
     key = _browser_key(request) or chat.new_browser_key()
@@ -143,9 +148,9 @@ def chat_send(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found()
     body = (request.POST.get("message") or "").strip()
     if not body:
-        return JsonResponse({"code": "invalid", "message": "Write a message."}, status=400)
+        return JsonResponse({"code": "invalid", "message": _("Write a message.")}, status=400)
     if session.status == ChatStatus.CLOSED:
-        return JsonResponse({"code": "closed", "message": "This chat has ended."}, status=409)
+        return JsonResponse({"code": "closed", "message": _("This chat has ended.")}, status=409)
     try:
         line, *replies = chatbot.customer_writes(
             session=session, body=body, choice=request.POST.get("choice") or ""

@@ -105,3 +105,16 @@ def test_chat_lines_are_rate_limited(client, chat_channel, settings):
     data = _start(client).json()
     statuses = [client.post(data["send_url"], {"message": f"m{n}"}).status_code for n in range(3)]
     assert statuses == [201, 201, 429]
+
+
+@pytest.mark.parametrize(
+    "language,text", [("vi", "Vui lòng nhập tin nhắn."), ("en", "Write a message.")]
+)
+def test_error_the_widget_shows_is_in_the_customers_language(client, chat_channel, language, text):
+    # The widget puts `message` in front of the customer as it is.
+    response = client.post(
+        reverse("channels:chat_start"), {"message": " "}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == text
+    assert response.json()["fields"]["message"] == [text]
