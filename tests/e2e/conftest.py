@@ -2,10 +2,13 @@
 server. Needs `apt-get install chromium` and the playwright package (requirements-dev.txt);
 `playwright install` is never run — the system browser is used."""
 
+import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 CHROMIUM = Path(os.environ.get("CIM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -47,16 +50,45 @@ def browser():
         browser.close()
 
 
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "e2e-screenshots"
+
+
+def save_screenshot(page, request, label: str = "end") -> Path:
+    """Keeps what the page showed as a CI artefact: var/e2e-screenshots/<test>-<label>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{request.node.name}-{label}")[:180]
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(locale="vi-VN", base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.dialogs = dialogs
-    yield page
-    context.close()
+def new_page(browser, live_server, request):
+    """Opens a fresh browser context (its own cookies) per call; each page's last view is kept as a
+    screenshot when the test ends, whatever its outcome."""
+    contexts = []
+
+    def make(locale: str = "vi-VN", **options):
+        context = browser.new_context(locale=locale, base_url=live_server.url, **options)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.dialogs = dialogs
+        contexts.append((context, page))
+        return page
+
+    yield make
+    for index, (context, page) in enumerate(contexts):
+        # A page the test already closed has nothing left to show.
+        with contextlib.suppress(Exception):
+            save_screenshot(page, request, f"end{index}")
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 @pytest.fixture(autouse=True)
