@@ -33,8 +33,12 @@ class SenderIdentity:
         return self.mailbox.rpartition("@")[2] or "localhost"
 
     def reply_to(self, ticket: Ticket | None) -> str:
-        if ticket is None or not self.mailbox:
+        """The signed ticket address; without a ticket (a relationship survey), the mailbox
+        itself when From shows another address, so the answer still reaches an inbox we read."""
+        if not self.mailbox:
             return ""
+        if ticket is None or not ticket.pk:
+            return "" if parseaddr(self.from_email)[1] == self.mailbox else self.mailbox
         return reply_to_address(mailbox=self.mailbox, ticket=ticket)
 
 
@@ -80,6 +84,9 @@ def thread_headers(*, identity: SenderIdentity, ticket: Ticket | None) -> dict[s
     """Headers of a mail to the customer: a new Message-ID, In-Reply-To the customer's latest
     email, References the ticket's email chain, Reply-To the signed ticket address."""
     headers = {"Message-ID": make_msgid(domain=identity.domain)}
+    reply_to = identity.reply_to(ticket)
+    if reply_to:
+        headers["Reply-To"] = reply_to
     if ticket is None or not ticket.pk:
         return headers
     chain = list(
@@ -92,7 +99,4 @@ def thread_headers(*, identity: SenderIdentity, ticket: Ticket | None) -> dict[s
         headers["In-Reply-To"] = inbound[-1]
     if chain:
         headers["References"] = " ".join(mid for mid, _d in chain[-20:])
-    reply_to = identity.reply_to(ticket)
-    if reply_to:
-        headers["Reply-To"] = reply_to
     return headers

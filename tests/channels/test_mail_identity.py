@@ -139,3 +139,15 @@ def test_without_an_email_inbox_mail_comes_from_the_site_default(inbox, settings
     (receipt,) = _deliver_all(inbox, 1)
     assert parseaddr(str(receipt["From"])) == ("CIM", "hello@cim.example")
     assert str(receipt["Reply-To"]).startswith("hello+")
+
+
+def test_a_mail_about_no_ticket_sends_answers_to_the_mailbox_not_the_display_sender(
+    inbox, branded_channel
+):
+    # A relationship survey: no ticket to sign for, and From shows the brand address.
+    services.queue_outbound(
+        kind=ChannelKind.EMAIL, to_address="lan@example.vn", subject="NPS", body="?"
+    )
+    (mail,) = _deliver_all(inbox, 1)
+    assert parseaddr(str(mail["From"]))[1] == "hotro@cim.example"
+    assert str(mail["Reply-To"]) == "support@cim.example"
