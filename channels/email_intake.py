@@ -1,9 +1,6 @@
 """Email in: raw MIME from IMAP, a maildir or a relay's HTTP POST is stored, then parsed, threaded
 onto a ticket and recorded in the journey by a worker."""
 
-from email.utils import formataddr, make_msgid
-
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -19,12 +16,18 @@ from .conversation import (
     post_customer_message,
     recent_open_ticket,
     record_message_contact,
-    reply_to_address,
     ticket_from_reply_to,
     ticket_from_subject,
 )
 from .email_parsing import ParsedEmail, external_id_for, parse_email
-from .models import Channel, ChannelMessage, Direction, InboundMessage, InboundStatus
+from .models import (
+    Channel,
+    ChannelMessage,
+    Direction,
+    InboundMessage,
+    InboundStatus,
+    OutboundMessage,
+)
 from .services import queue_outbound
 
 
@@ -50,6 +53,16 @@ def find_thread(*, channel: Channel, parsed: ParsedEmail, customer: object) -> T
         )
         if link is not None:
             return link.ticket
+        # Our notices (receipt, survey invitation) are not ticket messages: their Message-IDs
+        # are on the outbox.
+        sent = (
+            OutboundMessage.objects.filter(email_message_id__in=ids, ticket__isnull=False)
+            .select_related("ticket")
+            .order_by("-created_at")
+            .first()
+        )
+        if sent is not None:
+            return sent.ticket
     return (
         ticket_from_reply_to(parsed.recipients)
         or ticket_from_subject(parsed.subject, customer)  # type: ignore[arg-type]
@@ -121,24 +134,15 @@ def process_email(inbound: InboundMessage) -> intake.Outcome:
     return intake.Outcome(ticket=ticket, interaction=interaction)
 
 
-def sender_address(channel: Channel | None) -> str:
-    if channel is not None and channel.address and "@" in channel.address:
-        return formataddr((channel.name, channel.address))
-    return settings.DEFAULT_FROM_EMAIL
-
-
 def _acknowledge(*, channel: Channel, ticket: Ticket, parsed: ParsedEmail) -> None:
-    """The receipt for a new ticket. Marked auto-replied (RFC 3834) so a well-behaved
-    auto-responder on the other side does not answer it."""
+    """The receipt for a new ticket, from the inbox the customer wrote to (queue_outbound adds
+    its sender identity: From, signed Reply-To, Message-ID). Marked auto-replied (RFC 3834) so a
+    well-behaved auto-responder on the other side does not answer it."""
     headers = {
         "Auto-Submitted": "auto-replied",
         "In-Reply-To": parsed.message_id,
         "References": " ".join([*parsed.references[-10:], parsed.message_id]),
-        "Message-ID": make_msgid(domain=_domain(channel)),
     }
-    reply_to = reply_to_address(mailbox=channel.address, ticket=ticket)
-    if reply_to:
-        headers["Reply-To"] = reply_to
     with translation.override(ticket.language):
         queue_outbound(
             kind=ChannelKind.EMAIL,
@@ -160,33 +164,3 @@ def _acknowledge(*, channel: Channel, ticket: Ticket, parsed: ParsedEmail) -> No
             },
             headers=headers,
         )
-
-
-def _domain(channel: Channel | None) -> str:
-    address = channel.address if channel and "@" in (channel.address or "") else ""
-    if not address:
-        from email.utils import parseaddr
-
-        address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "localhost"
-
-
-def reply_headers(*, channel: Channel | None, ticket: Ticket) -> dict[str, str]:
-    """Headers of an agent's email reply: a new Message-ID, In-Reply-To the customer's latest
-    email, References the ticket's email chain, Reply-To the signed ticket address."""
-    chain = list(
-        ChannelMessage.objects.filter(ticket=ticket, channel__kind=ChannelKind.EMAIL)
-        .order_by("created_at", "id")
-        .values_list("external_id", "direction")
-    )
-    headers = {"Message-ID": make_msgid(domain=_domain(channel))}
-    inbound = [mid for mid, direction in chain if direction == Direction.INBOUND]
-    if inbound:
-        headers["In-Reply-To"] = inbound[-1]
-    if chain:
-        headers["References"] = " ".join(mid for mid, _d in chain[-20:])
-    if channel is not None:
-        reply_to = reply_to_address(mailbox=channel.address, ticket=ticket)
-        if reply_to:
-            headers["Reply-To"] = reply_to
-    return headers

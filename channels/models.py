@@ -20,6 +20,19 @@ class Channel(models.Model):
     address = models.CharField(
         _("address"), max_length=255, blank=True, help_text=_("Mailbox, phone number or page id.")
     )
+    # What the customer sees in From on every mail about a ticket of this inbox; blank: the
+    # channel's name and address. Replies still go to the address above (the mailbox intake reads).
+    sender_name = models.CharField(
+        _("sender name"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown as the sender of mails to customers; blank: the channel's name."),
+    )
+    sender_address = models.EmailField(
+        _("sender address"),
+        blank=True,
+        help_text=_("From address of mails to customers; blank: the channel's address."),
+    )
     config = models.JSONField(_("settings"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -209,6 +222,9 @@ class OutboundMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = models.TextField(_("text"))
     headers = models.JSONField(default=dict, blank=True)
+    # An email's Message-ID: a customer's answer naming it in In-Reply-To or References threads
+    # onto this ticket, whether it answers a reply, the receipt or the survey invitation.
+    email_message_id = models.CharField(max_length=255, blank=True, db_index=True)
     status = models.CharField(
         _("status"), max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED
     )

@@ -193,6 +193,7 @@ def submit_web_form(
                 "subject": ticket.subject,
                 "link": status_url(ticket),
             },
+            headers={"Auto-Submitted": "auto-replied"},
         )
     return ticket
 
@@ -209,9 +210,22 @@ def queue_outbound(
     channel: Channel | None = None,
 ) -> OutboundMessage | None:
     """Writes the message to send in the caller's transaction and asks a worker to send it once
-    the transaction commits. Returns None if this reply already has a delivery."""
+    the transaction commits. Returns None if this reply already has a delivery.
+
+    An email leaves with the ticket's sender identity (channels.mail_identity): the given inbox,
+    else the ticket's email inbox; Message-ID, In-Reply-To, References and the signed Reply-To
+    are added here, so every mail about a ticket threads back onto it. `headers` adds to or
+    overrides them."""
     if message is not None and OutboundMessage.objects.filter(message=message).exists():
         return None
+    email_message_id = ""
+    if kind == ChannelKind.EMAIL:
+        from .mail_identity import channel_identity, thread_headers, ticket_identity
+
+        identity = channel_identity(channel) if channel is not None else ticket_identity(ticket)
+        channel = identity.channel
+        headers = {**thread_headers(identity=identity, ticket=ticket), **(headers or {})}
+        email_message_id = headers["Message-ID"][:255]
     outbound = OutboundMessage.objects.create(
         kind=kind,
         channel=channel,
@@ -221,7 +235,22 @@ def queue_outbound(
         ticket=ticket,
         message=message,
         headers=headers or {},
+        email_message_id=email_message_id,
     )
+    if email_message_id and message is not None and channel is not None:
+        from .models import ChannelMessage
+
+        # An agent's reply joins the ticket's email chain, so later mails reference it. A
+        # notice (receipt, survey) has no ticket message: intake finds it by email_message_id.
+        ChannelMessage.objects.get_or_create(
+            channel=channel,
+            external_id=email_message_id,
+            defaults={
+                "ticket": message.ticket,
+                "message": message,
+                "direction": Direction.OUTBOUND,
+            },
+        )
     from .tasks import deliver_outbound_task  # the task module imports this one
 
     enqueue_on_commit(deliver_outbound_task, outbound.pk)
@@ -248,14 +277,14 @@ def _claim(outbound_id: int) -> OutboundMessage | None:
 
 
 def _send_email(outbound: OutboundMessage) -> None:
-    from .email_intake import sender_address
+    from .mail_identity import channel_identity
 
     headers = dict(outbound.headers or {})
     reply_to = headers.pop("Reply-To", "")
     mail = EmailMessage(
         subject=outbound.subject,
         body=outbound.body,
-        from_email=sender_address(outbound.channel),
+        from_email=channel_identity(outbound.channel).from_email,
         to=[outbound.to_address],
         reply_to=[reply_to] if reply_to else None,
         # Message-ID, In-Reply-To, References were fixed when the message was queued, so a
@@ -420,25 +449,12 @@ def deliver_reply(*, message: TicketMessage) -> OutboundMessage | None:
         address = customer.email
     if not address:
         return None
-    from .email_intake import reply_headers
-    from .models import ChannelMessage
-
-    channel = _inbox_for(ticket=ticket, kind=ChannelKind.EMAIL)
-    headers = reply_headers(channel=channel, ticket=ticket)
-    outbound = queue_outbound(
+    # From, Reply-To and threading: the ticket's sender identity, as for every mail about it.
+    return queue_outbound(
         kind=ChannelKind.EMAIL,
-        channel=channel,
         to_address=address,
         ticket=ticket,
         message=message,
         subject=f"Re: [{ticket.reference}] {ticket.subject}",
         body=f"{message.body}\n\n--\n{status_url(ticket)}\n",
-        headers=headers,
     )
-    if outbound is not None and channel is not None:
-        ChannelMessage.objects.get_or_create(
-            channel=channel,
-            external_id=headers["Message-ID"],
-            defaults={"ticket": ticket, "message": message, "direction": Direction.OUTBOUND},
-        )
-    return outbound

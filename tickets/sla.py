@@ -311,11 +311,12 @@ def _check_ticket(
     ticket: Ticket, *, now: datetime, result: SweepResult, schedules: ScheduleCache
 ) -> None:
     new_breaches: list[SLAEvent] = []
+    new_warnings: list[SLAEvent] = []
     holder = {"queue_id": ticket.queue_id, "assignee_id": ticket.assignee_id}
     for metric in _unmet(ticket):
         due, warn = getattr(ticket, DUE[metric]), getattr(ticket, WARN[metric])
         if warn is not None and warn <= now and due > now:
-            _, created = SLAEvent.objects.get_or_create(
+            warning, created = SLAEvent.objects.get_or_create(
                 ticket=ticket,
                 metric=metric,
                 kind=SLAEventKind.WARNING,
@@ -323,6 +324,8 @@ def _check_ticket(
                 defaults=holder,
             )
             result.warnings += created
+            if created:
+                new_warnings.append(warning)
         if due <= now:
             event, created = SLAEvent.objects.get_or_create(
                 ticket=ticket,
@@ -342,15 +345,15 @@ def _check_ticket(
         ticket.sla_breached = True
         fields.append("sla_breached")
         fields += _escalate(ticket)
-    if not new_breaches:
+    if new_breaches:
+        ticket._change_reason = "SLA breach"  # type: ignore[attr-defined]
+        ticket.save(update_fields=[*fields, "updated_at"])
+    else:
         # Only the next check moves: no history row, the ticket itself did not change.
         Ticket.objects.filter(pk=ticket.pk).update(sla_next_check_at=ticket.sla_next_check_at)
-        return
-    ticket._change_reason = "SLA breach"  # type: ignore[attr-defined]
-    ticket.save(update_fields=[*fields, "updated_at"])
     from .tasks import notify_sla_event_task
 
-    for event in new_breaches:
+    for event in [*new_warnings, *new_breaches]:
         enqueue_on_commit(notify_sla_event_task, event.pk)
 
 
@@ -371,14 +374,21 @@ def _escalate(ticket: Ticket) -> list[str]:
 
 
 def notify_breach(*, event_id: int) -> bool:
-    """Emails the assignee and the queue lead about a breach. At least once: the mail is sent
-    before the event is marked, so a crash in between means a second mail, never none."""
-    from django.conf import settings
-    from django.core.mail import send_mail
+    """Emails the people concerned about one SLA event: a breach to the agent and lead who had
+    the ticket and the lead of the queue it moved to; a warning to the assignee (the queue lead
+    when nobody has it). Each reader gets it in their language with the due time on the ticket
+    calendar's clock (tickets.staff_mail). At least once: the mail is sent before the event is
+    marked, so a crash in between means a second mail, never none. A warning whose due time has
+    passed is marked without a mail: the breach mail says it better."""
+    from .staff_mail import send_staff_mail
 
     event = (
         SLAEvent.objects.select_related(
-            "assignee", "queue__lead", "ticket__queue__lead", "ticket__sla_policy"
+            "assignee",
+            "queue__lead",
+            "ticket__queue__lead",
+            "ticket__assignee",
+            "ticket__sla_policy__calendar",
         )
         .filter(pk=event_id, notified_at__isnull=True)
         .first()
@@ -387,32 +397,63 @@ def notify_breach(*, event_id: int) -> bool:
         return False
     ticket = event.ticket
     policy = ticket.sla_policy
-    # The agent and lead who had it when it breached, and the lead of the queue it moved to.
-    people = (event.assignee, event.queue.lead if event.queue else None, ticket.queue.lead)
-    recipients = sorted({u.email for u in people if u is not None and u.email and u.is_active})
-    if recipients and (policy is None or policy.escalate_notify):
-        send_mail(
-            subject=f"[SLA] {event.get_metric_display()} breached: "
-            f"[{ticket.reference}] {ticket.subject}",
-            message=(
-                f"Ticket {ticket.reference} in queue {ticket.queue} breached its "
-                f"{event.get_metric_display().lower()} target "
-                f"(due {event.due_at:%Y-%m-%d %H:%M %Z}).\n"
-                f"{settings.SITE_URL}/admin/tickets/ticket/{ticket.pk}/change/\n"
-            ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-        )
+    if event.kind == SLAEventKind.BREACH:
+        # The agent and lead who had it when it breached, and the lead of the queue it moved to.
+        people = [event.assignee, event.queue.lead if event.queue else None, ticket.queue.lead]
+    else:
+        people = [ticket.assignee or ticket.queue.lead]
+    due_soon = event.kind == SLAEventKind.BREACH or event.due_at > timezone.now()
+    if due_soon and (policy is None or policy.escalate_notify):
+        send_staff_mail(users=people, compose=lambda: _sla_mail(event))
     SLAEvent.objects.filter(pk=event.pk, notified_at__isnull=True).update(
         notified_at=timezone.now()
     )
     return True
 
 
+def _sla_mail(event: SLAEvent) -> tuple[str, str]:
+    """(subject, body) of the mail about one event, in the active language."""
+    from django.utils.translation import gettext as _
+
+    from .staff_mail import admin_ticket_url, local_time, person_name, ticket_zone
+
+    ticket = event.ticket
+    values = {
+        "ref": ticket.reference,
+        "subject": ticket.subject,
+        "metric": event.get_metric_display().lower(),
+        "queue": event.queue or ticket.queue,
+        "due": local_time(event.due_at, zone=ticket_zone(ticket)),
+        "priority": ticket.get_priority_display(),
+        "assignee": person_name(ticket.assignee),
+        "link": admin_ticket_url(ticket),
+    }
+    if event.kind == SLAEventKind.BREACH:
+        subject = _("[SLA] Missed the %(metric)s target: [%(ref)s] %(subject)s") % values
+        lead = _(
+            "Ticket %(ref)s “%(subject)s” in the queue %(queue)s missed its %(metric)s target."
+        )
+    else:
+        subject = _("[SLA] The %(metric)s target is near: [%(ref)s] %(subject)s") % values
+        lead = _(
+            "Ticket %(ref)s “%(subject)s” in the queue %(queue)s will miss its %(metric)s "
+            "target unless someone acts."
+        )
+    lines = [lead % values, ""]
+    lines.append(_("Due: %(due)s") % values)
+    if event.queue_id and event.queue_id != ticket.queue_id:
+        lines.append(_("Moved to the queue: %(queue)s") % {"queue": ticket.queue})
+    lines.append(_("Priority: %(priority)s") % values)
+    lines.append(_("Assigned to: %(assignee)s") % values)
+    lines += ["", _("Open the ticket:"), values["link"], ""]
+    return subject[:200], "\n".join(lines)
+
+
 def unnotified_breach_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
+    """SLA events (breaches and warnings) whose mail the after-commit task did not send."""
     cutoff = timezone.now() - older_than
     return list(
-        SLAEvent.objects.filter(
-            notified_at__isnull=True, kind=SLAEventKind.BREACH, created_at__lte=cutoff
-        ).values_list("id", flat=True)[:500]
+        SLAEvent.objects.filter(notified_at__isnull=True, created_at__lte=cutoff).values_list(
+            "id", flat=True
+        )[:500]
     )

@@ -154,6 +154,11 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CIM Support <support@localhost>")
+# Mails to staff (SLA warnings and breaches, feedback alerts): never the customer-facing
+# address, so staff replies never land in the customers' inbox as tickets.
+CIM_NOTIFICATION_FROM_EMAIL = env_str(
+    "CIM_NOTIFICATION_FROM_EMAIL", "CIM Notifications <notifications@localhost>"
+)
 
 LOGIN_URL = "admin:login"
 

@@ -2,14 +2,14 @@
 caused it, e-mailed by a task after commit; the beat sweep e-mails any the task missed."""
 
 import logging
+import re
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets.models import Ticket
 from tickets.queueing import enqueue_on_commit
+from tickets.staff_mail import admin_ticket_url, local_time, send_staff_mail, ticket_zone
 
 from ..models import Alert
 
@@ -26,28 +26,61 @@ def alert_queue_lead(*, ticket: Ticket, kind: str, text: str) -> Alert:
 
 
 def email_alert(*, alert_id: int) -> bool:
-    """E-mails one alert to the queue lead (outside any transaction). True when it went out, or
-    there is nobody to send it to; an alert already e-mailed is not sent again."""
+    """E-mails one alert to the queue lead (outside any transaction), in the lead's language. True
+    when it went out, or there is nobody to send it to; an alert already e-mailed is not sent
+    again."""
     alert = (
-        Alert.objects.select_related("ticket", "recipient")
+        Alert.objects.select_related("ticket__queue", "ticket__sla_policy__calendar", "recipient")
         .filter(pk=alert_id, emailed_at__isnull=True)
         .first()
     )
     if alert is None:
         return True
-    address = alert.recipient.email if alert.recipient else ""
-    if address:
-        subject = _("[%(ref)s] Customer feedback needs attention") % {"ref": alert.ticket.reference}
-        link = f"{settings.SITE_URL}/admin/tickets/ticket/{alert.ticket_id}/change/"
-        send_mail(
-            subject,
-            f"{alert.text}\n\n{link}\n",
-            settings.DEFAULT_FROM_EMAIL,
-            [address],
-            fail_silently=False,
-        )
+    send_staff_mail(users=[alert.recipient], compose=lambda: _alert_mail(alert))
     Alert.objects.filter(pk=alert.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return True
+
+
+# The stored text is written when the alert is raised, in whatever language was active then (the
+# customer's, for a survey answer): its first line is our sentence, the rest the customer's own
+# words. The mail says our part again in the reader's language and quotes theirs.
+_HEADLINES = {
+    "low_csat": lambda score: (
+        _("The customer rated %(score)s/5 in the satisfaction survey.") % {"score": score}
+    ),
+    "negative_sentiment": lambda score: (
+        _("The customer wrote a very negative message (sentiment score %(score)s).")
+        % {"score": score}
+    ),
+}
+_SCORE = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _alert_mail(alert: Alert) -> tuple[str, str]:
+    """(subject, body) of one alert, in the active language."""
+    ticket = alert.ticket
+    first, _sep, words = alert.text.partition("\n")
+    headline = _HEADLINES.get(alert.kind)
+    score = _SCORE.search(first)
+    if headline is not None and score is not None:
+        lines = [headline(score.group(0))]
+        if words.strip():
+            lines += ["", _("In the customer's words:")]
+            lines += [f"> {line}" for line in words.strip().splitlines()]
+    else:
+        lines = [alert.text]
+    lines += [
+        "",
+        _("Ticket: %(ref)s “%(subject)s”") % {"ref": ticket.reference, "subject": ticket.subject},
+        _("Queue: %(queue)s") % {"queue": ticket.queue},
+        _("Raised: %(time)s") % {"time": local_time(alert.created_at, zone=ticket_zone(ticket))},
+        "",
+        _("Open the ticket:"),
+        admin_ticket_url(ticket),
+        "",
+    ]
+    subject = _("[%(ref)s] Customer feedback needs attention") % {"ref": ticket.reference}
+    return subject, "\n".join(lines)
 
 
 def unsent_alert_ids(*, limit: int = 200) -> list[int]:
