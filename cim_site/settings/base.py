@@ -19,6 +19,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # "no-referrer" Chromium posts "Origin: null" and Django refuses the form. "same-origin" sends
 # both to this site only. Those pages repeat it in a <meta>, which wins over this header.
 SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "cim_site.csrf.csrf_failure"
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
