@@ -111,6 +111,9 @@ def test_zalo_ticket_is_surveyed_through_zalo(queue, agent, customer):
     assert (invitation.outbound.kind, invitation.outbound.to_address) == ("zalo", "zl-123")
     # Through the inbox that can send: the transport needs its access token.
     assert invitation.outbound.channel == zalo
+    # One short line with one link: a chat app is no place for a list of score links.
+    assert invitation.outbound.body.count("/survey/") == 1
+    assert "?score=" not in invitation.outbound.body
 
 
 def test_chat_customer_without_identity_falls_back_to_email(queue, agent, customer):
