@@ -312,10 +312,15 @@ def reconcile_delivery() -> int:
     updates, so two sweeps change each row once. Returns how many rows changed."""
     from channels.models import OutboundStatus
 
-    changed = SurveyInvitation.objects.filter(
+    # Only links still alive: the sweep's cost stays with the week's invitations, not all of
+    # history (the metrics leave out an older failed one by its outbound status anyway).
+    recent = SurveyInvitation.objects.filter(
+        sent_at__gte=timezone.now() - timedelta(days=settings.CIM_SURVEY_LINK_DAYS)
+    )
+    changed = recent.filter(
         status=InvitationStatus.SENT, outbound__status=OutboundStatus.FAILED
     ).update(status=InvitationStatus.FAILED)
-    changed += SurveyInvitation.objects.filter(
+    changed += recent.filter(
         status=InvitationStatus.FAILED, outbound__status=OutboundStatus.SENT
     ).update(status=InvitationStatus.SENT)
     return changed
