@@ -6,25 +6,38 @@ Signatures (checked on the raw body before anything is stored):
 - Messenger: X-Hub-Signature-256 = "sha256=" + HMAC-SHA256(app secret, raw body).
 - Zalo OA: X-ZEvent-Signature = "mac=" + SHA-256(app_id + raw body + timestamp + OA secret key),
   app_id and timestamp being the fields of the event itself.
+
+Also the choice of a route for a message we start ourselves (a survey): route_to_customer.
 """
 
 import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from django.utils import timezone
 
-from customers.models import ChannelKind
+from customers.models import ChannelKind, Customer, CustomerIdentity
 from customers.services import resolve_customer
+from tickets.models import AuthorType, Ticket
 
 from . import intake
 from .conversation import post_customer_message, recent_open_ticket, record_message_contact
 from .errors import ChannelError, ChannelErrorCode
-from .models import Channel, ChannelMessage, Direction, InboundMessage, InboundStatus
+from .models import (
+    Channel,
+    ChannelMessage,
+    ChatMessage,
+    ChatSession,
+    ChatStatus,
+    Direction,
+    InboundMessage,
+    InboundStatus,
+)
 
 ZALO_API_BASE = "https://openapi.zalo.me"
 FACEBOOK_API_BASE = "https://graph.facebook.com/v19.0"
@@ -278,3 +291,85 @@ def send_facebook(outbound: Any) -> None:
             },
             headers={"Authorization": f"Bearer {token}"},
         )
+
+
+# --- a route for a message we start -------------------------------------------------------------
+
+# What each kind needs in its inbox's config before its send API can be called.
+_SEND_CREDENTIAL = {ChannelKind.ZALO: "access_token", ChannelKind.FACEBOOK: "page_access_token"}
+CHAT_KINDS = (ChannelKind.WEB_CHAT, ChannelKind.CHATBOT)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a message can reach a customer: an open chat session (the line appears in the
+    widget), or a kind with a transport in the outbox (email, Zalo, Messenger) and its address."""
+
+    kind: str
+    address: str = ""
+    channel: Channel | None = None
+    session: ChatSession | None = None
+
+
+def open_chat_session(*, customer: Customer, ticket: Ticket | None = None) -> ChatSession | None:
+    """The customer's chat that is open and was polled lately, the ticket's own one first."""
+    from .chat import CHAT_IDLE
+
+    sessions = ChatSession.objects.filter(
+        customer=customer,
+        status=ChatStatus.OPEN,
+        last_seen_at__gte=timezone.now() - CHAT_IDLE,
+    ).order_by("-last_seen_at")
+    if ticket is not None:
+        own = sessions.filter(ticket=ticket).first()
+        if own is not None:
+            return own
+    return sessions.first()
+
+
+def _sending_inbox(kind: str) -> Channel | None:
+    """The first active inbox of that kind that holds what its send API needs."""
+    for channel in Channel.objects.filter(kind=kind, is_active=True).order_by("pk"):
+        if (channel.config or {}).get(_SEND_CREDENTIAL[kind]):
+            return channel
+    return None
+
+
+def route_to_customer(
+    *, customer: Customer, came_from: str, ticket: Ticket | None = None
+) -> Route | None:
+    """A route that can really carry a message to the customer, or None. In order: the chat
+    widget the customer has open now (when the contact came from chat), the messaging app the
+    contact came from when an inbox can send there, then the customer's email. Web chat has no
+    transport of its own: a customer who left the chat is reached by email or not at all."""
+    if came_from in CHAT_KINDS:
+        session = open_chat_session(customer=customer, ticket=ticket)
+        if session is not None:
+            return Route(kind=ChannelKind.WEB_CHAT, session=session, channel=session.channel)
+    if came_from in _SEND_CREDENTIAL:
+        address = (
+            CustomerIdentity.objects.filter(customer=customer, kind=came_from)
+            .order_by("-verified", "id")
+            .values_list("address", flat=True)
+            .first()
+        )
+        channel = _sending_inbox(came_from) if address else None
+        if address and channel is not None:
+            return Route(kind=came_from, address=address, channel=channel)
+    if customer.email:
+        return Route(kind=ChannelKind.EMAIL, address=customer.email)
+    return None
+
+
+def post_chat_notice(
+    *, session: ChatSession, body: str, link_url: str, link_title: str
+) -> ChatMessage:
+    """A line from the support team in the customer's open chat, with one link to a page of
+    this site (the widget links only paths of its own site). The widget shows it at its next
+    poll; the ticket's thread is left alone."""
+    return ChatMessage.objects.create(
+        session=session,
+        author_type=AuthorType.SYSTEM,
+        body=body.strip(),
+        data={"link": {"url": link_url, "title": link_title}},
+    )

@@ -165,6 +165,8 @@ class InvitationStatus(models.TextChoices):
     RESPONDED = "responded", _("Answered")
     CANCELLED = "cancelled", _("Cancelled")
     SKIPPED = "skipped", _("Not sent")
+    # Sent, but the channel never delivered it (the outbox gave up): not counted as sent.
+    FAILED = "failed", _("Not delivered")
 
 
 ACTIVE_INVITATION = (InvitationStatus.SCHEDULED, InvitationStatus.SENT, InvitationStatus.RESPONDED)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
+from channels.models import OutboundStatus
 from tickets.models import Ticket
 from tickets.selectors import is_supervisor, queue_ids_for
 
@@ -55,8 +56,12 @@ def survey_metrics(
     if group_by not in DIMENSIONS:
         raise ValueError(f"group_by must be one of {sorted(DIMENSIONS)}")
     value, label = DIMENSIONS[group_by]
-    qs = visible_invitations(user).filter(
-        status__in=[InvitationStatus.SENT, InvitationStatus.RESPONDED]
+    # A message the outbox gave up on reached nobody: not in the denominator, even before the
+    # sweep marks its invitation "not delivered".
+    qs = (
+        visible_invitations(user)
+        .filter(status__in=[InvitationStatus.SENT, InvitationStatus.RESPONDED])
+        .exclude(status=InvitationStatus.SENT, outbound__status=OutboundStatus.FAILED)
     )
     if since:
         qs = qs.filter(sent_at__gte=since)

@@ -17,6 +17,7 @@ def send_invitation_task(invitation_id: int) -> str:
 def send_due_invitations() -> int:
     """Beat: runs scheduled campaigns, sends due invitations and e-mails alerts still unsent."""
     services.run_due_campaigns()
+    services.reconcile_delivery()
     ids = services.due_invitation_ids()
     for invitation_id in ids:
         services.send_invitation(invitation_id=invitation_id)

@@ -78,6 +78,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_for_token(token)
     if invitation is None or invitation.status not in (
         InvitationStatus.SENT,
+        InvitationStatus.FAILED,  # marked undelivered, yet here is the customer with the link
         InvitationStatus.RESPONDED,
     ):
         return _invalid(request)
@@ -105,9 +106,21 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 return redirect("feedback:survey", token=token)
+        chosen = None
     else:
-        form = SurveyForm(kind=invitation.kind, initial={"score": request.GET.get("score")})
-    return render(request, "feedback/survey.html", _context(invitation, form))
+        # A score link from the mail only ticks the score: mail scanners open links by
+        # themselves, so nothing is recorded until the customer presses Send (a POST).
+        chosen = _score_from_link(invitation.kind, request.GET.get("score"))
+        form = SurveyForm(kind=invitation.kind, initial={"score": chosen})
+    return render(request, "feedback/survey.html", {**_context(invitation, form), "chosen": chosen})
+
+
+def _score_from_link(kind: str, value: str | None) -> int | None:
+    low, high = SCALES[SurveyKind(kind)]
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 2:
+        return None
+    score = int(value)
+    return score if low <= score <= high else None
 
 
 @never_cache

@@ -14,6 +14,12 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-productio
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Pages opened with a secret link (ticket status, survey) must not hand that link to another site,
+# yet their own forms need a real Origin (and, over HTTPS, a Referer) for the CSRF check: with
+# "no-referrer" Chromium posts "Origin: null" and Django refuses the form. "same-origin" sends
+# both to this site only. Those pages repeat it in a <meta>, which wins over this header.
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "cim_site.csrf.csrf_failure"
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from customers.models import ChannelKind, Customer, CustomerIdentity
+from customers.models import ChannelKind, Customer
 from tickets.models import AuthorType, Ticket, TicketStatus
 from tickets.queueing import enqueue_on_commit
 
@@ -157,67 +157,97 @@ def _skip_reason(invitation: SurveyInvitation) -> str:
     return SkipReason.NONE
 
 
-def _destination(invitation: SurveyInvitation) -> tuple[str, str] | None:
-    """(channel kind, address) to reach the customer on the channel the contact came from;
-    email when that channel has no address for them."""
-    customer = invitation.customer
-    messaging = {
-        ChannelKind.ZALO: ChannelKind.ZALO,
-        ChannelKind.FACEBOOK: ChannelKind.FACEBOOK,
-        ChannelKind.WEB_CHAT: ChannelKind.WEB_CHAT,
-        ChannelKind.CHATBOT: ChannelKind.WEB_CHAT,
-    }
-    kind = messaging.get(invitation.channel)
-    if kind is not None:
-        address = (
-            CustomerIdentity.objects.filter(customer=customer, kind=kind)
-            .order_by("-verified", "id")
-            .values_list("address", flat=True)
-            .first()
-        )
-        if address:
-            return kind, address
-    if customer.email:
-        return ChannelKind.EMAIL, customer.email
-    return None
-
-
 QUESTIONS = {
     SurveyKind.CSAT: "How satisfied are you with the help you received?",
     SurveyKind.NPS: "How likely are you to recommend us to a friend or colleague?",
     SurveyKind.CES: "How easy was it to get your issue handled?",
 }
+# The words at both ends of each scale (the survey page shows the same ones).
+ENDS = {
+    SurveyKind.CSAT: ("Very dissatisfied", "Very satisfied"),
+    SurveyKind.NPS: ("Not at all likely", "Extremely likely"),
+    SurveyKind.CES: ("Very difficult", "Very easy"),
+}
 
 
-def _message(invitation: SurveyInvitation, link: str) -> tuple[str, str]:
+def _intro(invitation: SurveyInvitation) -> tuple[str, str]:
+    """(subject, first line), in the active language."""
+    if invitation.ticket_id:
+        ticket = invitation.ticket
+        return (
+            _("[%(ref)s] How did we do?") % {"ref": ticket.reference},
+            _("Your request %(ref)s “%(subject)s” has been solved.")
+            % {"ref": ticket.reference, "subject": ticket.subject},
+        )
+    return _("A quick question from our support team"), _("Thank you for being our customer.")
+
+
+def _score_lines(kind: SurveyKind, link: str) -> str:
+    """One link per score. Opening one only ticks that score on the survey page: mail scanners
+    open links on their own, so the answer counts only when the customer presses Send there."""
+    low, high = SCALES[kind]
+    ends = {low: _(ENDS[kind][0]), high: _(ENDS[kind][1])}
+    lines = []
+    for score in range(high, low - 1, -1):
+        label = f"{score} – {ends[score]}" if score in ends else str(score)
+        lines.append(f"  {label}: {link}?score={score}")
+    return "\n".join(lines)
+
+
+def _message(invitation: SurveyInvitation, token: str, *, route_kind: str) -> tuple[str, str]:
+    """(subject, body) in the customer's language. Email lists a link per score; a chat or
+    messaging app gets one short line with one link."""
+    link = survey_url(token)
+    kind = SurveyKind(invitation.kind)
     with translation.override(invitation.language or "vi"):
-        if invitation.ticket_id:
-            subject = _("[%(ref)s] How did we do?") % {"ref": invitation.ticket.reference}
-            intro = _("Your request %(ref)s “%(subject)s” has been solved.") % {
-                "ref": invitation.ticket.reference,
-                "subject": invitation.ticket.subject,
+        subject, intro = _intro(invitation)
+        question = _(QUESTIONS[kind])
+        if route_kind != ChannelKind.EMAIL:
+            body = _(
+                "%(intro)s %(question)s Tell us here (the link works once and for %(days)d "
+                "days): %(link)s"
+            ) % {
+                "intro": intro,
+                "question": question,
+                "days": settings.CIM_SURVEY_LINK_DAYS,
+                "link": link,
             }
-        else:
-            subject = _("A quick question from our support team")
-            intro = _("Thank you for being our customer.")
+            return subject, body
         body = _(
-            "Hello %(name)s,\n\n%(intro)s\n%(question)s\n\nAnswer with one click here (the link "
-            "works once and for %(days)d days):\n%(link)s\n\nThank you!"
+            "Hello %(name)s,\n\n%(intro)s\n%(question)s\n\nPick your score below. The survey "
+            "page opens with it ticked; you can add a comment there, and your answer is recorded "
+            "when you press “Send my answer”. The links work once and for %(days)d days.\n\n"
+            "%(scores)s\n\nThank you!\n\nDo not want surveys from us? %(opt_out)s"
         ) % {
             "name": invitation.customer.name or _("there"),
             "intro": intro,
-            "question": _(QUESTIONS[SurveyKind(invitation.kind)]),
+            "question": question,
             "days": settings.CIM_SURVEY_LINK_DAYS,
-            "link": link,
+            "scores": _score_lines(kind, link),
+            "opt_out": f"{settings.SITE_URL}{reverse('feedback:opt_out', kwargs={'token': token})}",
         }
     return subject, body
+
+
+def _chat_line(invitation: SurveyInvitation, token: str) -> tuple[str, str, str]:
+    """(body, link path, link title) for the chat widget, in the customer's language."""
+    path = reverse("feedback:survey", kwargs={"token": token})
+    with translation.override(invitation.language or "vi"):
+        _subject, intro = _intro(invitation)
+        title = _("Tell us how we did")
+        text = f"{intro} {_(QUESTIONS[SurveyKind(invitation.kind)])}"
+    return f"{title}\n{text}\n{settings.SITE_URL}{path}", path, title
 
 
 def send_invitation(*, invitation_id: int) -> str:
     """Sends one due invitation; returns its status afterwards. The row is locked and its status
     decides, so a second run (the sweep and the after-commit task racing) sends nothing twice.
-    The message itself is an outbound row written in this transaction; the channel worker
-    delivers it after commit, so no SMTP or HTTP happens here."""
+
+    The route must be able to carry the message (channels.messaging.route_to_customer): the
+    customer's open chat gets the link as a line in the widget, written here; any other route
+    gets an outbound row written in this transaction, which the channel worker delivers after
+    commit (no SMTP or HTTP here). A customer nothing can reach is skipped, never "sent"."""
+    from channels.messaging import post_chat_notice, route_to_customer
     from channels.services import queue_outbound
 
     with transaction.atomic():
@@ -232,26 +262,40 @@ def send_invitation(*, invitation_id: int) -> str:
         if invitation.status != InvitationStatus.SCHEDULED or invitation.due_at > timezone.now():
             return invitation.status
         reason = _skip_reason(invitation)
-        destination = _destination(invitation) if not reason else None
-        if not reason and destination is None:
+        route = (
+            route_to_customer(
+                customer=invitation.customer,
+                came_from=invitation.channel,
+                ticket=invitation.ticket,
+            )
+            if not reason
+            else None
+        )
+        if not reason and route is None:
             reason = SkipReason.NO_ADDRESS
         if reason:
             invitation.status = InvitationStatus.SKIPPED
             invitation.skip_reason = reason
             invitation.save(update_fields=["status", "skip_reason"])
             return invitation.status
-        assert destination is not None  # noqa: S101 - narrowed above
+        assert route is not None  # noqa: S101 - narrowed above
         # 256 random bits; only the hash is stored, so a database leak opens no survey.
         token = secrets.token_urlsafe(32)
         now = timezone.now()
-        subject, body = _message(invitation, survey_url(token))
-        outbound = queue_outbound(
-            kind=destination[0],
-            to_address=destination[1],
-            subject=subject,
-            body=body,
-            ticket=invitation.ticket,
-        )
+        outbound = None
+        if route.session is not None:
+            body, path, title = _chat_line(invitation, token)
+            post_chat_notice(session=route.session, body=body, link_url=path, link_title=title)
+        else:
+            subject, body = _message(invitation, token, route_kind=route.kind)
+            outbound = queue_outbound(
+                kind=route.kind,
+                channel=route.channel,
+                to_address=route.address,
+                subject=subject,
+                body=body,
+                ticket=invitation.ticket,
+            )
         invitation.token_hash = hash_token(token)
         invitation.status = InvitationStatus.SENT
         invitation.sent_at = now
@@ -259,6 +303,27 @@ def send_invitation(*, invitation_id: int) -> str:
         invitation.outbound = outbound
         invitation.save(update_fields=["token_hash", "status", "sent_at", "expires_at", "outbound"])
         return invitation.status
+
+
+def reconcile_delivery() -> int:
+    """An invitation whose message the outbox finally gave up on was never delivered: it leaves
+    "sent" (and so the response rate's denominator and the quiet period) for "not delivered".
+    One the staff got through later (retried from the admin) is sent again. Conditional
+    updates, so two sweeps change each row once. Returns how many rows changed."""
+    from channels.models import OutboundStatus
+
+    # Only links still alive: the sweep's cost stays with the week's invitations, not all of
+    # history (the metrics leave out an older failed one by its outbound status anyway).
+    recent = SurveyInvitation.objects.filter(
+        sent_at__gte=timezone.now() - timedelta(days=settings.CIM_SURVEY_LINK_DAYS)
+    )
+    changed = recent.filter(
+        status=InvitationStatus.SENT, outbound__status=OutboundStatus.FAILED
+    ).update(status=InvitationStatus.FAILED)
+    changed += recent.filter(
+        status=InvitationStatus.FAILED, outbound__status=OutboundStatus.SENT
+    ).update(status=InvitationStatus.SENT)
+    return changed
 
 
 def due_invitation_ids(*, limit: int = 500) -> list[int]:
@@ -322,7 +387,8 @@ def submit_response(
         raise FeedbackError(
             FeedbackErrorCode.ALREADY_ANSWERED, _("You have already answered this survey.")
         )
-    if locked.status != InvitationStatus.SENT:
+    # "Not delivered" with the link in the customer's hands: it got there after all.
+    if locked.status not in (InvitationStatus.SENT, InvitationStatus.FAILED):
         raise FeedbackError(FeedbackErrorCode.INVALID_LINK, _("This survey link is not valid."))
     if locked.expires_at is not None and locked.expires_at <= timezone.now():
         raise FeedbackError(FeedbackErrorCode.LINK_EXPIRED, _("This survey link has expired."))

@@ -19,7 +19,7 @@ from feedback.models import (
     SurveyKind,
     SurveyResponse,
 )
-from tests.factories import ReasonFactory
+from tests.factories import ChannelFactory, ReasonFactory
 from tickets import services as ticket_services
 from tickets.models import TicketStatus
 
@@ -99,6 +99,7 @@ def test_sending_twice_sends_once(solved_ticket):
 
 
 def test_zalo_ticket_is_surveyed_through_zalo(queue, agent, customer):
+    zalo = ChannelFactory(kind=ChannelKind.ZALO, config={"access_token": "tok"})
     CustomerIdentity.objects.create(customer=customer, kind=ChannelKind.ZALO, address="zl-123")
     ticket = ticket_services.create_ticket(
         customer=customer, subject="s", body="b", queue=queue, channel=ChannelKind.ZALO
@@ -108,6 +109,11 @@ def test_zalo_ticket_is_surveyed_through_zalo(queue, agent, customer):
     send_now(invitation)
     invitation.refresh_from_db()
     assert (invitation.outbound.kind, invitation.outbound.to_address) == ("zalo", "zl-123")
+    # Through the inbox that can send: the transport needs its access token.
+    assert invitation.outbound.channel == zalo
+    # One short line with one link: a chat app is no place for a list of score links.
+    assert invitation.outbound.body.count("/survey/") == 1
+    assert "?score=" not in invitation.outbound.body
 
 
 def test_chat_customer_without_identity_falls_back_to_email(queue, agent, customer):
