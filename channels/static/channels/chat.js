@@ -45,12 +45,12 @@
   function isOpen() { return !panel.hidden; }
   function focusables() {
     return Array.prototype.filter.call(
-      panel.querySelectorAll("a[href], button:not([disabled]), input, textarea"),
+      panel.querySelectorAll("a[href], button:not([disabled]), input:not([type=hidden]), textarea"),
       function (el) { return el.offsetParent !== null; }
     );
   }
   function focusInside() {
-    var field = sendForm.hidden ? startForm.querySelector("input, textarea") : sendForm.querySelector("textarea");
+    var field = sendForm.hidden ? startForm.querySelector("input:not([type=hidden]), textarea") : sendForm.querySelector("textarea");
     if (field) { field.focus(); }
   }
   function lockPage(locked) {
