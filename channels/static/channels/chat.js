@@ -115,7 +115,14 @@
     if (author === "bot") { return root.dataset.bot; }
     return root.dataset.staff;
   }
-  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+  // The log stays at its last line (also when the screen turns or a phone keyboard opens)
+  // unless the customer scrolled up to read.
+  var atEnd = true;
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; atEnd = true; }
+  log.addEventListener("scroll", function () {
+    atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+  });
+  window.addEventListener("resize", function () { if (atEnd) { scrollToEnd(); } });
   function clearChoices() {
     Array.prototype.forEach.call(log.querySelectorAll(".cim-chat-choices"), function (box) {
       box.parentNode.removeChild(box);
