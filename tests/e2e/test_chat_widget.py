@@ -239,6 +239,13 @@ def test_on_a_phone_the_panel_fills_the_screen_and_skip_goes_on(new_page, help_d
     assert _log_is_at_its_end(phone)
     save_screenshot(phone, request, "open")
 
+    # On the next page the panel waits behind its button (it would hide the page), with the
+    # conversation in it.
+    phone.goto("/help/")
+    assert panel.is_hidden() and launcher.is_visible()
+    launcher.tap()
+    phone.locator(".cim-chat-line.bot", has_text="passed your conversation").wait_for()
+
     # Full screen, so Tab stays inside the panel.
     phone.locator(".cim-chat-close").focus()
     phone.keyboard.press("Shift+Tab")

@@ -278,5 +278,9 @@
     var saved = JSON.parse(stored(storeKey) || "null");
     if (saved && saved.poll_url) { started({ send_url: saved.send_url, poll_url: saved.poll_url, messages: [] }); }
   } catch (e) { /* nothing saved */ }
-  if (root.dataset.open === "true" || stored(openKey) === "1") { open({ focus: false }); }
+  // An open panel stays open on the next page, except on a phone, where it would cover the page
+  // the customer just went to (an article the assistant linked, say).
+  if (root.dataset.open === "true" || (stored(openKey) === "1" && !phone.matches)) {
+    open({ focus: false });
+  }
 }());
