@@ -14,11 +14,12 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from customers.models import ChannelKind
+from feedback.models import MessageSentiment
 from knowledge_base import services
 from knowledge_base.models import ArticleStatus
 from tests.e2e.conftest import save_screenshot
 from tests.factories import AgentFactory, ChannelFactory, KBCategoryFactory, QueueFactory
-from tickets.models import Ticket, TicketStatus
+from tickets.models import Priority, Ticket, TicketStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -149,6 +150,11 @@ def test_journey_chat_from_an_article_to_a_person_in_the_admin_and_back(
     assert ticket.customer.phone == "" and ticket.customer.email == ""
     if at_the_prompt:
         assert f"Also written by the customer: {at_the_prompt}" in transcript
+    else:
+        # Calm words: the bot's "not a valid phone number" in the transcript is not the
+        # customer's mood and leaves the priority alone.
+        assert MessageSentiment.objects.get(message__ticket=ticket).label == "neutral"
+        assert Ticket.objects.get(pk=ticket.pk).priority == Priority.NORMAL
     save_screenshot(customer, request, "handed-over")
 
     # The agent, in another browser, opens the ticket in the admin and replies from its page.
