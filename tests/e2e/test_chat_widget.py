@@ -255,3 +255,21 @@ def test_on_a_phone_the_panel_fills_the_screen_and_skip_goes_on(new_page, help_d
     phone.locator(".cim-chat-close").tap()
     assert panel.is_hidden() and launcher.is_visible()
     assert not phone.evaluate("document.documentElement.classList.contains('cim-chat-lock')")
+
+
+def test_a_chat_this_browser_lost_gives_way_to_a_new_one(page, help_desk):
+    page.goto("/help/")
+    page.click(".cim-chat-launcher")
+    page.fill("#cim-chat-first", "tôi quên mật khẩu")
+    page.click(".cim-chat-start button[type=submit]")
+    page.locator(".cim-chat-line.bot a").wait_for()
+    page.context.clear_cookies()  # the signed cookie that binds the chat to this browser
+    page.reload()
+    start = page.locator(".cim-chat-start")
+    start.wait_for()
+    assert page.locator(".cim-chat-send").is_hidden()
+    assert page.locator(".cim-chat-line").count() == 0
+    page.fill("#cim-chat-first", "tôi quên mật khẩu")
+    page.click(".cim-chat-start button[type=submit]")
+    page.locator(".cim-chat-line.bot a").wait_for()
+    assert ChatSession.objects.count() == 2

@@ -207,6 +207,16 @@
     show(data.messages || []);
     poll();
   }
+  // The chat is gone for this browser (its cookie was cleared): start afresh.
+  function forget() {
+    store(storeKey, null);
+    clearTimeout(state.timer);
+    state.sendUrl = state.pollUrl = null;
+    state.lastId = 0;
+    while (log.firstChild) { log.removeChild(log.firstChild); }
+    sendForm.hidden = true;
+    startForm.hidden = false;
+  }
   function poll() {
     if (!state.pollUrl) { return; }
     clearTimeout(state.timer);
@@ -214,7 +224,7 @@
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (data) { show(data.messages, true); })
       .catch(function (status) {
-        if (status === 404) { store(storeKey, null); state.pollUrl = null; }
+        if (status === 404) { forget(); }
       })
       .then(function () {
         if (state.pollUrl) { state.timer = setTimeout(poll, 3000); }
