@@ -28,6 +28,7 @@ from .models import (
     ChatMode,
     ChatSession,
     ChatStatus,
+    Event,
     Interaction,
     Outcome,
 )
@@ -119,6 +120,26 @@ def record_chat_event(session: ChatSession, *, kind: str, message: TicketMessage
     now = timezone.now()
     Action.objects.filter(pk=action.pk).update(ended_at=now)
     type(interaction).objects.filter(pk=interaction.pk).update(ended_at=now)
+
+
+def transcript_customer_text(message: TicketMessage) -> str | None:
+    """The customer's own lines of a chatbot hand-off transcript (the ticket's first message,
+    which also holds what the bot said); None when the message is not such a transcript. The
+    bot-phase lines are the session's customer lines not posted to the ticket one by one."""
+    event = (
+        Event.objects.filter(kind="chat_transcript", message_id=message.pk)
+        .select_related("action__interaction")
+        .first()
+    )
+    if event is None:
+        return None
+    session = ChatSession.objects.filter(interaction_id=event.action.interaction_id).first()
+    if session is None:
+        return None
+    lines = session.messages.filter(
+        author_type=AuthorType.CUSTOMER, ticket_message__isnull=True
+    ).values_list("body", flat=True)
+    return "\n".join(lines)
 
 
 def clean_line(body: str) -> str:

@@ -7,9 +7,10 @@ not help, or at once for customers of a segment that prefers people (CIM_BOT_PEO
 
 The bot's part of a chat is one Action(kind=BOT) of the chat's interaction with an event per
 question and per step (bot_question, bot_answer, bot_clarify, bot_resolved, bot_handoff,
-slot_filled, slot_invalid); its outcome says how the bot's part ended: resolved (the customer
-said the answer helped: deflected) or transferred (handed to a person). The person's part is the
-message / agent actions the ticket path already records. See chatbot_metrics.bot_metrics.
+slot_filled, slot_skipped, slot_note, slot_invalid); its outcome says how the bot's part ended:
+resolved (the customer said the answer helped: deflected) or transferred (handed to a person).
+The person's part is the message / agent actions the ticket path already records. See
+chatbot_metrics.bot_metrics.
 
 Where a conversation stands lives in ChatSession.bot_state, changed only under the session's
 row lock (customer_writes locks it), so two lines sent at once are answered one after the other.
@@ -162,7 +163,7 @@ class _Turn:
     def respond(self, text: str, choice: str) -> None:
         stage = self.state.get("stage", ASK)
         if stage == SLOTS:
-            self.fill_slot(text)
+            self.fill_slot(text, choice)
             return
         if prefers_people(self.session):
             self.remember(text)
@@ -307,19 +308,29 @@ class _Turn:
 
     def next_slot_or_finish(self) -> None:
         if self.state["slots"]:
-            self.say(slots.prompt(self.state["slots"][0]))
+            slot = self.state["slots"][0]
+            self.say(slots.prompt(slot), choices=slots.prompt_choices(slot))
         else:
             self.finish()
 
-    def fill_slot(self, text: str) -> None:
+    def fill_slot(self, text: str, choice: str = "") -> None:
         slot = self.state["slots"][0]
-        answer = slots.check(slot, text)
+        answer = slots.check(slot, text, choice=choice)
         if answer.error:
             self.state["tries"] = self.state.get("tries", 0) + 1
             self.event("slot_invalid", slot=slot, tries=self.state["tries"])
             if self.state["tries"] < MAX_SLOT_ATTEMPTS:
-                self.say(f"{answer.error} {slots.prompt(slot)}")
+                self.say(f"{answer.error} {slots.prompt(slot)}", choices=slots.prompt_choices(slot))
                 return
+        elif answer.note:
+            # Not the answer but something the customer wants said: it goes on the ticket, and
+            # the bot does not ask the same question again.
+            self.event("slot_note", slot=slot)
+            notes = self.state["values"].get(slots.NOTES, "")
+            self.state["values"][slots.NOTES] = f"{notes}\n{answer.note}".strip()
+            self.say(_("Noted, I will pass that on to our team."))
+        elif answer.skipped:
+            self.event("slot_skipped", slot=slot)
         else:
             self.event("slot_filled", slot=slot)
             self.state["values"][slot] = answer.value
@@ -410,7 +421,11 @@ def _transcript(session: ChatSession, values: dict[str, str]) -> str:
         f"{names.get(m.author_type, m.author_type)}: {m.body}"
         for m in session.messages.order_by("id")
     ]
-    facts = [f"{slots.label(k)}: {v}" for k, v in values.items() if v and k in slots.SLOTS]
+    facts = [
+        f"{slots.label(k)}: {v}"
+        for k, v in values.items()
+        if v and k in (*slots.SLOTS, slots.NOTES)
+    ]
     text = _("Chat with the assistant:") + "\n\n" + "\n".join(lines)
     if facts:
         text += "\n\n" + "\n".join(facts)

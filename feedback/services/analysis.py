@@ -57,6 +57,16 @@ def _react(*, ticket_id: int, result: SentimentResult, excerpt: str) -> str:
     return "alerted"
 
 
+def _customer_words(message: TicketMessage) -> str:
+    """What the customer wrote in the message. A chatbot hand-off's transcript also holds the
+    bot's lines ("sorry that did not help", "not a valid phone number"), which read as negative
+    and are not the customer's mood: only the customer's lines of it are scored."""
+    from channels.chat import transcript_customer_text
+
+    own = transcript_customer_text(message)
+    return message.body if own is None else own
+
+
 def analyse_message(*, message_id: int) -> str:
     """Labels one pending message; a second run finds it done and does nothing. The label is
     computed before the transaction (pure CPU), and a conditional update decides who stores it."""
@@ -67,7 +77,8 @@ def analyse_message(*, message_id: int) -> str:
     )
     if row is None:
         return "done"
-    result = get_analyser().analyse(row.message.body)
+    text = _customer_words(row.message)
+    result = get_analyser().analyse(text)
     with transaction.atomic():
         claimed = MessageSentiment.objects.filter(message_id=message_id, pending=True).update(
             pending=False,
@@ -78,7 +89,7 @@ def analyse_message(*, message_id: int) -> str:
         )
         if not claimed:
             return "done"
-        action = _react(ticket_id=row.ticket_id, result=result, excerpt=row.message.body)
+        action = _react(ticket_id=row.ticket_id, result=result, excerpt=text)
         if action:
             MessageSentiment.objects.filter(message_id=message_id).update(action_taken=action)
     return result.label

@@ -149,14 +149,15 @@ def test_asking_for_a_person_hands_over_and_asks_an_anonymous_customer_for_the_p
     }
     _send(client, started, "?")  # too short to say what the problem is: asked again
     _send(client, started, "Máy giặt kêu rất to khi vắt")
-    again = _send(client, started, "gọi tôi nhé")  # not an email or a phone number
+    again = _send(client, started, "0912 345")  # a mistyped number: asked again
     assert again["mode"] == "bot" and not Ticket.objects.exists()
+    assert [c["value"] for c in again["replies"][-1]["choices"]] == ["skip"]
     done = _send(client, started, "0912 345 678")
     assert done["mode"] == "human"
     ticket = Ticket.objects.get()
     assert ticket.subject == "Máy giặt kêu rất to khi vắt" and ticket.queue == queue
     body = ticket.messages.get().body
-    assert "+84912345678" in body and "gọi tôi nhé" in body
+    assert "+84912345678" in body and "0912 345\n" in body
     assert Customer.objects.get(pk=ticket.customer_id).phone == "+84912345678"
     kinds = _event_kinds()
     assert kinds.count("slot_invalid") == 2 and kinds.count("slot_filled") == 2
@@ -230,10 +231,104 @@ def test_a_customer_who_cannot_answer_a_slot_is_handed_over_anyway(client, bot_c
     # The third bad answer moved on to the contact, which is asked three times too.
     assert Ticket.objects.count() == 0
     assert Event.objects.filter(kind="slot_invalid").count() == 3
-    for _ in range(3):
-        _send(client, started, "không")
+    for _ in range(2):
+        _send(client, started, "12")  # not a phone number
+    assert Ticket.objects.count() == 0
+    _send(client, started, "12")
     assert ChatSession.objects.get().mode == "human"
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "language"),
+    [
+        ("skip", "en"),
+        ("Skip", "en"),
+        ("no", "en"),
+        ("bỏ qua", "vi"),
+        ("Không", "vi"),
+        ("không có", "vi"),
+    ],
+)
+def test_the_phone_number_is_optional_a_skip_word_hands_over_at_once(
+    client, bot_channel, kb, answer, language
+):
+    english = language == "en"
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    started = _start(client, "I need a human" if english else "cần người hỗ trợ", email="")
+    asked = _send(client, started, "My washing machine is loud" if english else "Máy giặt kêu to")
+    with translation.override(language):
+        assert asked["replies"][-1]["body"] == slots.prompt("contact")
+    done = _send(client, started, answer)
+    assert done["mode"] == "human"
+    ticket = Ticket.objects.get()
+    assert ticket.customer.phone == "" and ticket.customer.email == ""
+    assert "slot_skipped" in _event_kinds() and "slot_invalid" not in _event_kinds()
+
+
+def test_the_skip_button_skips_the_question_in_either_language(client, bot_channel, kb):
+    started = _start(client, "cần người hỗ trợ", email="")
+    prompt = _send(client, started, "Máy giặt kêu to")["replies"][-1]
+    with translation.override("vi"):
+        assert prompt["body"] == slots.prompt("contact")
+        assert prompt["choices"] == [{"value": "skip", "label": "Bỏ qua"}]
+    done = _send(client, started, "Bỏ qua", choice="skip")
+    assert done["mode"] == "human"
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "problem", "at_the_prompt"),
+    [
+        (
+            "vi",
+            "cho tôi gặp nhân viên",
+            "Tôi bị trừ tiền hai lần",
+            "Tôi không muốn để lại số, nhưng hoá đơn tháng trước cũng sai thì sao?",
+        ),
+        (
+            "en",
+            "I want to talk to a human",
+            "I was charged twice",
+            "I would rather not, but why was last month's invoice wrong too?",
+        ),
+    ],
+)
+def test_a_whole_question_at_the_phone_prompt_goes_to_the_ticket_and_is_not_asked_again(
+    bot_channel, kb, language, question, problem, at_the_prompt
+):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    started = _start(client, question, email="")
+    _send(client, started, problem)
+    done = _send(client, started, at_the_prompt)
+    assert done["mode"] == "human"
+    texts = _bot_texts(done["replies"])
+    with translation.override(language):
+        assert texts[0] == str(translation.gettext("Noted, I will pass that on to our team."))
+        assert str(translation.gettext("Also written by the customer")) + ": " + at_the_prompt in (
+            Ticket.objects.get().messages.get().body
+        )
+    assert texts[-1].count(Ticket.objects.get().reference) == 1
+    assert "slot_note" in _event_kinds() and "slot_invalid" not in _event_kinds()
+
+
+def test_a_phone_number_inside_a_sentence_is_found(client, bot_channel, kb):
+    started = _start(client, "cần người hỗ trợ", email="")
+    _send(client, started, "Máy giặt kêu to")
+    _send(client, started, "số của tôi là 0912.345.678 nhé")
+    ticket = Ticket.objects.get()
+    assert ticket.customer.phone == "+84912345678"
+    assert "Liên hệ: +84912345678" in ticket.messages.get().body
+
+
+def test_skip_at_the_order_number_and_a_sentence_instead_of_it_are_kept(
+    client, bot_channel, kb, orders_queue
+):
+    started = _start(client, "đơn hàng giao mấy ngày")
+    _send(client, started, "không", choice="no")
+    done = _send(client, started, "tôi không nhớ mã, đặt hôm thứ hai")
+    assert done["mode"] == "human"
+    body = Ticket.objects.get().messages.get().body
+    assert "tôi không nhớ mã, đặt hôm thứ hai" in body.split("\n\n")[-1]
 
 
 # --- the person's part
