@@ -113,10 +113,10 @@ def test_customer_finds_an_article_writes_in_and_reads_the_answer_on_the_status_
 
     # Contact form → thank-you page with the reference.
     page.goto("/help/contact/")
-    page.locator("input[name=name]").fill(journey["name"])
-    page.locator("input[name=email]").fill(f"lan.{language}@example.vn")
-    page.locator("input[name=subject]").fill(journey["subject"])
-    page.locator("textarea[name=message]").fill(journey["message"])
+    page.locator("main input[name=name]").fill(journey["name"])
+    page.locator("main input[name=email]").fill(f"lan.{language}@example.vn")
+    page.locator("main input[name=subject]").fill(journey["subject"])
+    page.locator("main textarea[name=message]").fill(journey["message"])
     page.locator("form.stacked button[type=submit]").click()
     page.locator(".status-link a").wait_for()
     ticket = Ticket.objects.get(subject=journey["subject"])
