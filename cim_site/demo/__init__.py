@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from channels.models import ActionKind, Channel, Interaction, Outcome
 from channels.services import record_action, record_event, record_interaction
@@ -247,6 +248,20 @@ CHANNELS: dict[str, tuple[str, str, str]] = {
     ChannelKind.WALK_IN: ("Tại cửa hàng · Walk-in", "warranty", "12 Lý Tự Trọng, Q.1, TP.HCM"),
     ChannelKind.API: ("API", "support", ""),
 }
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(user name = password, role) of every demo user, for the login page and `make run`."""
+    roles = {
+        AGENT_GROUP: _("agent"),
+        SUPERVISOR_GROUP: _("supervisor (lead)"),
+        REASON_MANAGER_GROUP: _("reason manager"),
+    }
+    logins = []
+    for spec in USERS:
+        role = ", ".join(str(roles[g]) for g in spec["groups"])
+        logins.append((spec["username"], str(_("superuser")) if spec.get("superuser") else role))
+    return logins
 
 
 def channel_code(kind: str) -> str:
