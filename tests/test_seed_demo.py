@@ -30,11 +30,12 @@ from customers.models import ChannelKind, Customer, CustomerIdentity, Organizati
 from feedback.models import (
     InvitationStatus,
     QueueSurveySettings,
+    SkipReason,
     SurveyInvitation,
     SurveyKind,
     SurveyResponse,
 )
-from feedback.services.surveys import due_invitation_ids
+from feedback.services.surveys import due_invitation_ids, send_invitation_now
 from knowledge_base.models import Article, ArticleStatus, Category
 from tests.factories import TicketFactory
 from tickets import sla
@@ -433,10 +434,12 @@ def test_seed_demo_has_feedback_bot_and_phone_journeys_and_an_empty_outbox():
     assert due_outbound_ids() == []
     assert due_invitation_ids() == []
     assert unnotified_breach_ids(older_than=timedelta(0)) == []
-    # One survey is due later: the one a lead can send now.
-    assert SurveyInvitation.objects.filter(
-        status=InvitationStatus.SCHEDULED, due_at__gt=now
-    ).exists()
+    # One survey is due later: the one a lead can send now, and it does leave.
+    later = SurveyInvitation.objects.get(status=InvitationStatus.SCHEDULED, due_at__gt=now)
+    lead = get_user_model().objects.get(username="lead")
+    assert send_invitation_now(invitation=later, by=lead) == InvitationStatus.SENT
+    # Past surveys kept the one-survey-per-customer rule: the others were skipped as recent.
+    assert SurveyInvitation.objects.filter(skip_reason=SkipReason.RECENT).exists()
 
 
 def test_seed_demo_if_empty_twice_is_a_no_op():

@@ -348,7 +348,12 @@ def _place_in_time(world: World) -> None:
         retime_story(recording, starts)
     ids = [r.ticket_id for r in world.recordings]
     world.count("SLA events", True, settle_story_sla(ids, now=now, clocks=clocks))
-    seed_history(world, now=now, clocks=clocks)
+    quiet = frozenset(
+        Ticket.objects.filter(
+            pk__in=[r.ticket_id for r in world.recordings if r.key in HAPPENING_NOW]
+        ).values_list("customer_id", flat=True)
+    )
+    seed_history(world, now=now, clocks=clocks, quiet_customers=quiet)
     world.count("story surveys sent", True, settle_story_surveys(ids, now=now))
     world.count("outbound marked sent", True, mark_history_sent(ids))
 

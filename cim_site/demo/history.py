@@ -25,6 +25,7 @@ from customers.models import ChannelKind, Customer
 from feedback.models import (
     InvitationStatus,
     MessageSentiment,
+    SkipReason,
     SurveyCampaign,
     SurveyInvitation,
     SurveyKind,
@@ -44,7 +45,7 @@ from tickets.models import (
     TicketStatus,
 )
 
-from .operations import CES_REASONS, SURVEY_RULES
+from .operations import CES_REASONS, QUIET_DAYS, SURVEY_RULES
 from .timeline import Clocks, HistoricalTicket, settle_sla
 
 if TYPE_CHECKING:
@@ -196,14 +197,20 @@ class Plan:
     reopened: bool = False
 
 
-def seed_history(world: World, *, now: datetime, clocks: Clocks) -> None:
+def seed_history(
+    world: World, *, now: datetime, clocks: Clocks, quiet_customers: frozenset[int] = frozenset()
+) -> None:
+    """quiet_customers: no survey went to them lately (a story has one due for them now)."""
     if Interaction.objects.filter(external_id__startswith=MARKER).exists():
         return
-    History(world, now=now, clocks=clocks).run()
+    History(world, now=now, clocks=clocks, quiet_customers=quiet_customers).run()
 
 
 class History:
-    def __init__(self, world: World, *, now: datetime, clocks: Clocks) -> None:
+    def __init__(
+        self, world: World, *, now: datetime, clocks: Clocks, quiet_customers: frozenset[int]
+    ) -> None:
+        self.quiet_customers = quiet_customers
         self.world = world
         self.now = now
         self.rng = random.Random(20260901)  # noqa: S311 - demo data, not secrets
@@ -674,21 +681,48 @@ class History:
         self.world.count("past interactions", True, len(interactions))
 
     def _surveys(self) -> None:
-        """Solved tickets were surveyed after the queue's wait; many customers answered."""
+        """Solved tickets were surveyed after the queue's wait, at most one survey per customer
+        in QUIET_DAYS (the others were skipped, as the product does); many customers answered."""
         rng, now = self.rng, self.now
         invitations: list[SurveyInvitation] = []
         answers: list[tuple[int, int, str, datetime]] = []
         segment_of = {c.pk: c.segment_id for c in self.world.customers}
         ces_reasons = {self.world.reasons[code].pk for code in CES_REASONS}
         delay = {self.world.queues[code].pk: rules[0] for code, rules in SURVEY_RULES.items()}
-        for plan in self.plans:
+        quiet = timedelta(days=QUIET_DAYS)
+        campaign = self._nps_campaign()
+        sent_at: dict[int, list[datetime]] = defaultdict(list)
+        for invitation in campaign:
+            sent_at[invitation.customer.pk].append(invitation.sent_at)
+        solved = [plan for plan in self.plans if plan.ticket.solved_at is not None]
+        for plan in sorted(solved, key=lambda plan: plan.ticket.solved_at):
             ticket = plan.ticket
-            if ticket.solved_at is None or plan.reopened and rng.random() < 0.5:
+            if plan.reopened and rng.random() < 0.5:
                 continue
             due = ticket.solved_at + timedelta(minutes=delay.get(ticket.queue_id, 5))
-            if due > now:
+            if due > now or (ticket.customer_id in self.quiet_customers and due > now - quiet):
                 continue
             kind = SurveyKind.CES if ticket.reason_id in ces_reasons else SurveyKind.CSAT
+            if any(due - quiet <= moment <= due for moment in sent_at[ticket.customer_id]):
+                invitations.append(
+                    SurveyInvitation(
+                        kind=kind,
+                        customer_id=ticket.customer_id,
+                        ticket=ticket,
+                        queue_id=ticket.queue_id,
+                        agent_id=ticket.assignee_id,
+                        reason_id=ticket.reason_id,
+                        segment_id=segment_of.get(ticket.customer_id),
+                        channel=ticket.channel,
+                        language=ticket.language,
+                        status=InvitationStatus.SKIPPED,
+                        skip_reason=SkipReason.RECENT,
+                        due_at=due,
+                        created_at=ticket.solved_at,
+                    )
+                )
+                continue
+            sent_at[ticket.customer_id].append(due)
             invitations.append(
                 SurveyInvitation(
                     kind=kind,
@@ -713,7 +747,7 @@ class History:
                 answered = due + timedelta(minutes=rng.uniform(3, 600))
                 if answered < now:
                     answers.append((len(invitations) - 1, *self._score(kind, ticket), answered))
-        invitations += self._nps_campaign()
+        invitations += campaign
         invitations = SurveyInvitation.objects.bulk_create(invitations, batch_size=500)
         for invitation in invitations:
             if invitation.campaign_id and rng.random() < 0.6:
@@ -764,8 +798,8 @@ class History:
         return score[mood], comment
 
     def _nps_campaign(self) -> list[SurveyInvitation]:
-        """A relationship survey (NPS) sent to every demo customer a month ago."""
-        sent = self.now - timedelta(days=30)
+        """A relationship survey (NPS) sent to every demo customer two months ago."""
+        sent = self.now - timedelta(days=60)
         campaign, _created = SurveyCampaign.objects.get_or_create(
             name="NPS quý · Quarterly NPS",
             defaults={"kind": SurveyKind.NPS, "last_run_at": sent, "repeat_days": 90},

@@ -102,6 +102,9 @@ SURVEY_RULES = {
     "complaints": (5, LowScoreAction.REOPEN),
     "warranty": (120, LowScoreAction.ALERT),
 }
+# At most one survey per customer in this many days (the product's default is 30; the demo's
+# customers write often).
+QUIET_DAYS = 14
 # Reasons whose survey asks "how easy was it?" (CES) instead of CSAT.
 CES_REASONS = ("order-change-address", "invoice-request", "payment-methods")
 
@@ -158,7 +161,11 @@ def seed_survey_rules(world: World) -> None:
     for code, (delay, low_action) in SURVEY_RULES.items():
         _rules, created = QueueSurveySettings.objects.get_or_create(
             queue=world.queues[code],
-            defaults={"delay_minutes": delay, "low_score_action": low_action},
+            defaults={
+                "delay_minutes": delay,
+                "low_score_action": low_action,
+                "quiet_days": QUIET_DAYS,
+            },
         )
         world.count("queue survey settings", created)
     for code in CES_REASONS:

@@ -17,7 +17,8 @@ from typing import Any
 from django.db.models import Model
 
 from channels.models import Action, Event, Interaction, OutboundMessage, OutboundStatus
-from feedback.models import InvitationStatus, MessageSentiment, SurveyInvitation
+from feedback.models import InvitationStatus, MessageSentiment, SkipReason, SurveyInvitation
+from feedback.services.surveys import settings_for_queue
 from tickets import sla
 from tickets.business_time import NoOpenTime, add_business_time
 from tickets.models import (
@@ -345,7 +346,17 @@ def settle_story_surveys(ticket_ids: Sequence[int], *, now: datetime) -> int:
     sent = 0
     for invitation in SurveyInvitation.objects.filter(
         ticket_id__in=ticket_ids, status=InvitationStatus.SCHEDULED, due_at__lte=now
-    ):
+    ).order_by("due_at"):
+        quiet = timedelta(days=settings_for_queue(invitation.queue_id).quiet_days)
+        if SurveyInvitation.objects.filter(
+            customer_id=invitation.customer_id,
+            sent_at__gte=invitation.due_at - quiet,
+            sent_at__lte=invitation.due_at,
+        ).exists():
+            invitation.status = InvitationStatus.SKIPPED
+            invitation.skip_reason = SkipReason.RECENT
+            invitation.save(update_fields=["status", "skip_reason"])
+            continue
         invitation.status = InvitationStatus.SENT
         invitation.sent_at = invitation.due_at
         invitation.expires_at = invitation.due_at + timedelta(days=7)
