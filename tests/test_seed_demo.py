@@ -24,7 +24,7 @@ from channels.models import (
 )
 from channels.services import due_outbound_ids, get_channel
 from cim_site.demo import PHONE_EXAMPLE_CALL_ID
-from cim_site.demo.history import MARKER as HISTORY_MARKER
+from cim_site.demo.journeys import MARKER as HISTORY_MARKER
 from cim_site.demo.operations import OFFICE_CALENDAR
 from customers.models import ChannelKind, Customer, CustomerIdentity, Organization, Segment
 from feedback.models import (

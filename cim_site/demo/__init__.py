@@ -40,6 +40,7 @@ from tickets.models import (
 from tickets.selectors import AGENT_GROUP, REASON_MANAGER_GROUP, SUPERVISOR_GROUP
 
 from .history import seed_history
+from .journeys import ACTION_FOR_CHANNEL
 from .operations import put_agents_online, seed_sla, seed_survey_rules
 from .timeline import (
     Clocks,
@@ -594,19 +595,6 @@ def _apply_step(world: World, ticket: Ticket, step: tuple[str, ...]) -> None:
         ticket_services.add_tag(ticket=ticket, name=args[1], by=by)
     else:  # pragma: no cover - a typo in the story table
         raise ValueError(f"Unknown demo step {action!r}")
-
-
-ACTION_FOR_CHANNEL = {
-    ChannelKind.EMAIL: ActionKind.MESSAGE,
-    ChannelKind.WEB_CHAT: ActionKind.AGENT,
-    ChannelKind.CHATBOT: ActionKind.BOT,
-    ChannelKind.PHONE: ActionKind.AGENT,
-    ChannelKind.ZALO: ActionKind.MESSAGE,
-    ChannelKind.FACEBOOK: ActionKind.MESSAGE,
-    ChannelKind.WEB_FORM: ActionKind.WEB,
-    ChannelKind.WALK_IN: ActionKind.AGENT,
-    ChannelKind.API: ActionKind.MESSAGE,
-}
 
 
 def _record_contact(world: World, ticket: Ticket, channel: Channel, story: dict[str, Any]) -> None:

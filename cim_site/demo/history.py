@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from channels.models import Action, ActionKind, Event, Interaction, Outcome
+from channels.models import Interaction
 from customers.models import ChannelKind, Customer
 from feedback.models import (
     InvitationStatus,
@@ -45,7 +45,9 @@ from tickets.models import (
     TicketStatus,
 )
 
+from .journeys import MARKER, write_contacts_without_tickets, write_ticket_journeys
 from .operations import CES_REASONS, QUIET_DAYS, SURVEY_RULES
+from .texts import ANSWERS, ASKS, COMMENTS, FOLLOW_UPS
 from .timeline import Clocks, HistoricalTicket, settle_sla
 
 if TYPE_CHECKING:
@@ -54,7 +56,6 @@ if TYPE_CHECKING:
 S = TicketStatus
 HISTORY_TICKETS = 260
 HISTORY_DAYS = 90
-MARKER = "demo-h-"  # external ids of the history's journey records: present means seeded
 
 CATEGORY_QUEUE = {
     "orders": "support",
@@ -88,98 +89,6 @@ PERSONA_CHANNELS = {
 }
 LOYAL_CHANNELS = (ChannelKind.EMAIL, ChannelKind.ZALO, ChannelKind.PHONE, ChannelKind.FACEBOOK)
 PRIORITY_WEIGHTS = {Priority.LOW: 15, Priority.NORMAL: 60, Priority.HIGH: 20, Priority.URGENT: 5}
-ACTION_FOR_CHANNEL = {
-    ChannelKind.EMAIL: ActionKind.MESSAGE,
-    ChannelKind.WEB_CHAT: ActionKind.AGENT,
-    ChannelKind.CHATBOT: ActionKind.BOT,
-    ChannelKind.PHONE: ActionKind.AGENT,
-    ChannelKind.ZALO: ActionKind.MESSAGE,
-    ChannelKind.FACEBOOK: ActionKind.MESSAGE,
-    ChannelKind.WEB_FORM: ActionKind.WEB,
-    ChannelKind.WALK_IN: ActionKind.AGENT,
-    ChannelKind.API: ActionKind.MESSAGE,
-}
-
-BOT_REASONS = ("order-tracking", "store-hours", "payment-methods", "warranty-status")
-BOT_ARTICLES = ("theo-doi-don-hang", "hinh-thuc-thanh-toan", "chinh-sach-bao-hanh")
-
-ASKS = {
-    "vi": {
-        "orders": (
-            "Chào shop, đơn {order} của mình đặt 4 ngày rồi vẫn chưa thấy giao, kiểm tra giúp nhé.",
-            "Mình muốn đổi địa chỉ nhận hàng cho đơn {order} sang cơ quan, được không ạ?",
-            "Đơn {order} báo đã giao nhưng mình chưa nhận được gì cả.",
-        ),
-        "billing": (
-            "Mình chuyển khoản cho đơn {order} rồi mà hệ thống vẫn báo chưa thanh toán.",
-            "Thẻ của tôi bị trừ tiền nhưng đơn {order} không được tạo. Nhờ kiểm tra gấp.",
-            "Cho mình xin hóa đơn VAT cho đơn {order}, thông tin công ty mình gửi kèm.",
-        ),
-        "warranty": (
-            "Máy lọc không khí trong đơn {order} kêu to bất thường, mình muốn bảo hành.",
-            "Nồi cơm điện mua ở đơn {order} không lên nguồn, còn bảo hành không shop?",
-            "Mình gửi bảo hành quạt điều hòa (đơn {order}) hai tuần rồi, bao giờ có ạ?",
-        ),
-        "complaint": (
-            "Tôi rất không hài lòng: đơn {order} giao trễ một tuần mà không ai báo.",
-            "Shipper giao đơn {order} thái độ rất tệ, ném hàng trước cổng.",
-            "Hàng trong đơn {order} bị móp hộp, bên trong trầy xước. Tôi muốn đổi.",
-        ),
-        "information": (
-            "Shop còn hàng máy hút bụi cầm tay không? Mình muốn mua 2 cái (tham khảo đơn {order}).",
-            "Cửa hàng gần Quận 7 nhất ở đâu vậy shop?",
-            "Bên mình có chính sách giá cho doanh nghiệp mua số lượng lớn không?",
-        ),
-    },
-    "en": {
-        "orders": (
-            "Hi, my order {order} is four days old and still not delivered. Could you check?",
-            "Can I change the delivery address of order {order} to my office?",
-        ),
-        "billing": (
-            "I paid order {order} by bank transfer but it still shows as unpaid.",
-            "My card was charged but order {order} was not created. Please check urgently.",
-        ),
-        "warranty": ("The air purifier from order {order} is very noisy; I'd like a repair.",),
-        "complaint": ("Order {order} arrived a week late and nobody told me. Not happy.",),
-        "information": ("Do you have the cordless vacuum in stock? I would like two.",),
-    },
-}
-ANSWERS = {
-    "vi": (
-        "Dạ em đã kiểm tra, {order} đang được xử lý. Em cập nhật cho anh/chị trong hôm nay ạ.",
-        "Em cảm ơn anh/chị đã báo. Bên em đã xử lý xong yêu cầu cho đơn {order} rồi ạ.",
-        "Dạ em xin lỗi vì sự bất tiện. Em đã chuyển bộ phận liên quan, có kết quả em báo ngay ạ.",
-    ),
-    "en": (
-        "Thanks for writing. I have checked {order} and will update you today.",
-        "Sorry for the trouble: your request about {order} is sorted now.",
-    ),
-}
-FOLLOW_UPS = {
-    "vi": ("Vẫn chưa được shop ơi, mình kiểm tra lại thì vẫn như cũ.", "Cảm ơn shop nhé!"),
-    "en": ("It's still not working, I'm afraid.", "Thanks a lot!"),
-}
-COMMENTS = {
-    "vi": {
-        "good": (
-            "Nhân viên hỗ trợ nhiệt tình, xử lý nhanh. Cảm ơn shop!",
-            "Rất hài lòng, trả lời rõ ràng và lịch sự.",
-            "Giải quyết trong ngày, tuyệt vời.",
-            "",
-        ),
-        "middling": ("Được hỗ trợ nhưng phải chờ hơi lâu.", "Tạm ổn.", ""),
-        "bad": (
-            "Chờ quá lâu mới có người trả lời, rất thất vọng.",
-            "Phải nhắn nhiều lần mới được giải quyết, không hài lòng.",
-        ),
-    },
-    "en": {
-        "good": ("Quick and friendly help, thank you!", ""),
-        "middling": ("OK, but it took a while.", ""),
-        "bad": ("Far too slow, I had to chase several times.",),
-    },
-}
 
 
 @dataclass
@@ -189,8 +98,9 @@ class Plan:
     ticket: Ticket
     order: str
     category: str
-    steps: list[tuple[datetime, str, str, Any]] = field(default_factory=list)
     # (when, status after, change reason, by user id) for the history rows
+    steps: list[tuple[datetime, str, str, Any]] = field(default_factory=list)
+    # (when, author type, text, agent user id or None for the customer)
     messages: list[tuple[datetime, str, str, int | None]] = field(default_factory=list)
     waiting_since: datetime | None = None
     paused_since: datetime | None = None
@@ -266,7 +176,14 @@ class History:
             self._plan_urgent_now(HISTORY_TICKETS + i, customer, minutes_ago)
         self._plan_comebacks(start=HISTORY_TICKETS + 10)
         self._write()
-        self._contacts_without_tickets()
+        made = write_contacts_without_tickets(
+            self.world,
+            rng=self.rng,
+            moment=self._moment,
+            abandons=self.abandons,
+            days=HISTORY_DAYS,
+        )
+        self.world.count("contacts without a ticket", True, made)
 
     def _plan_comebacks(self, *, start: int) -> None:
         """Callers who hung up waiting in the IVR queue and came back on another channel within
@@ -279,86 +196,6 @@ class History:
             back = min(called + timedelta(days=rng.uniform(0.1, 6)), self.now - timedelta(hours=1))
             kind = rng.choice((ChannelKind.ZALO, ChannelKind.WEB_CHAT, ChannelKind.EMAIL))
             self._plan(start + n, customer, created_at=back, channel=kind)
-
-    def _contacts_without_tickets(self) -> None:
-        """Chats the bot settled alone, and the abandoned calls planned above."""
-        rng, channels = self.rng, self.world.channels
-        customers = self.world.customers
-        contacts: list[tuple[Interaction, list[tuple[Action, list[Event]]]]] = []
-        for n in range(14):
-            customer = customers[(n * 5 + 2) % len(customers)]
-            start = self._moment(rng.uniform(0.1, HISTORY_DAYS))
-            interaction = Interaction(
-                customer=customer,
-                channel=channels[ChannelKind.CHATBOT],
-                outcome=Outcome.RESOLVED,
-                external_id=f"{MARKER}bot-{n:03d}",
-                started_at=start,
-                ended_at=start + timedelta(minutes=2),
-                reason=self.world.reasons[rng.choice(BOT_REASONS)],
-            )
-            bot = Action(
-                kind=ActionKind.BOT,
-                outcome=Outcome.RESOLVED,
-                started_at=start,
-                ended_at=start + timedelta(minutes=2),
-            )
-            events = [
-                Event(kind="message_received", occurred_at=start),
-                Event(
-                    kind="bot_answer",
-                    data={"article": rng.choice(BOT_ARTICLES)},
-                    occurred_at=start + timedelta(seconds=4),
-                ),
-                Event(kind="bot_resolved", occurred_at=start + timedelta(minutes=2)),
-            ]
-            contacts.append((interaction, [(bot, events)]))
-        for n, (customer, called) in enumerate(self.abandons):
-            waited = timedelta(minutes=rng.uniform(3, 9))
-            interaction = Interaction(
-                customer=customer,
-                channel=channels[ChannelKind.PHONE],
-                outcome=Outcome.ABANDONED,
-                external_id=f"{MARKER}call-{n:03d}",
-                started_at=called,
-                ended_at=called + timedelta(seconds=40) + waited,
-            )
-            ivr = Action(
-                kind=ActionKind.IVR,
-                outcome=Outcome.TRANSFERRED,
-                started_at=called,
-                ended_at=called + timedelta(seconds=40),
-            )
-            presses = [
-                Event(
-                    kind="key_press", data={"key": key}, occurred_at=called + timedelta(seconds=s)
-                )
-                for s, key in ((8, "1"), (19, "2"), (33, "0"))
-            ]
-            waiting = Action(
-                kind=ActionKind.QUEUE,
-                outcome=Outcome.ABANDONED,
-                started_at=called + timedelta(seconds=40),
-                ended_at=called + timedelta(seconds=40) + waited,
-            )
-            hangup = [Event(kind="hangup", data={"abandoned": True}, occurred_at=waiting.ended_at)]
-            contacts.append((interaction, [(ivr, presses), (waiting, hangup)]))
-        Interaction.objects.bulk_create([interaction for interaction, _ in contacts])
-        actions = []
-        for interaction, parts in contacts:
-            for action, _events in parts:
-                action.interaction = interaction
-                actions.append(action)
-        Action.objects.bulk_create(actions)
-        events = []
-        for interaction, parts in contacts:
-            for action, action_events in parts:
-                for event in action_events:
-                    event.action = action
-                    event.interaction = interaction
-                    events.append(event)
-        Event.objects.bulk_create(events)
-        self.world.count("contacts without a ticket", True, len(contacts))
 
     def _plan(
         self,
@@ -525,7 +362,8 @@ class History:
         world.count("SLA events", True, len(events))
         self._history_rows()
         self._messages()
-        self._journeys()
+        made = write_ticket_journeys([plan.ticket for plan in self.plans], world.channels)
+        world.count("past interactions", True, made)
         self._surveys()
 
     def _history_rows(self) -> None:
@@ -597,88 +435,6 @@ class History:
             )
         MessageSentiment.objects.bulk_create(labels, batch_size=500)
         self.world.count("past messages", True, len(messages))
-
-    def _journeys(self) -> None:
-        """One interaction per contact; phone contacts go through the IVR first."""
-        channels = self.world.channels
-        interactions = []
-        for n, plan in enumerate(self.plans):
-            ticket = plan.ticket
-            interactions.append(
-                Interaction(
-                    customer_id=ticket.customer_id,
-                    ticket=ticket,
-                    channel=channels[ticket.channel],
-                    agent_id=ticket.assignee_id,
-                    reason_id=ticket.reason_id,
-                    outcome=Outcome.TICKET_OPENED,
-                    external_id=f"{MARKER}{n:04d}",
-                    started_at=ticket.created_at,
-                    ended_at=ticket.created_at + timedelta(minutes=6),
-                )
-            )
-        interactions = Interaction.objects.bulk_create(interactions, batch_size=500)
-        actions: list[Action] = []
-        event_specs: list[tuple[int, str, dict[str, Any], datetime]] = []
-        for interaction, plan in zip(interactions, self.plans, strict=True):
-            start = interaction.started_at
-            kind = plan.ticket.channel
-            if kind == ChannelKind.PHONE:
-                actions.append(
-                    Action(
-                        interaction=interaction,
-                        kind=ActionKind.IVR,
-                        outcome=Outcome.TRANSFERRED,
-                        started_at=start,
-                        ended_at=start + timedelta(seconds=40),
-                    )
-                )
-                for seconds, key in ((9, "1"), (21, "2"), (34, "0")):
-                    event_specs.append(
-                        (
-                            len(actions) - 1,
-                            "key_press",
-                            {"key": key},
-                            start + timedelta(seconds=seconds),
-                        )
-                    )
-            actions.append(
-                Action(
-                    interaction=interaction,
-                    kind=ACTION_FOR_CHANNEL[kind],
-                    agent_id=plan.ticket.assignee_id
-                    if kind not in (ChannelKind.CHATBOT,)
-                    else None,
-                    outcome=Outcome.TRANSFERRED if kind == ChannelKind.CHATBOT else "",
-                    started_at=start + timedelta(seconds=45 if kind == ChannelKind.PHONE else 0),
-                    ended_at=start + timedelta(minutes=6),
-                )
-            )
-            event_specs.append((len(actions) - 1, "message_received", {}, start))
-            if kind == ChannelKind.CHATBOT:
-                event_specs.append(
-                    (
-                        len(actions) - 1,
-                        "bot_handoff",
-                        {"reason": "asked_for_person"},
-                        start + timedelta(minutes=1),
-                    )
-                )
-        actions = Action.objects.bulk_create(actions, batch_size=500)
-        Event.objects.bulk_create(
-            [
-                Event(
-                    action=actions[i],
-                    interaction_id=actions[i].interaction_id,
-                    kind=kind,
-                    data=data,
-                    occurred_at=at,
-                )
-                for i, kind, data, at in event_specs
-            ],
-            batch_size=500,
-        )
-        self.world.count("past interactions", True, len(interactions))
 
     def _surveys(self) -> None:
         """Solved tickets were surveyed after the queue's wait, at most one survey per customer
