@@ -24,6 +24,7 @@ from .errors import FeedbackError
 from .models import (
     Alert,
     CESReason,
+    InvitationStatus,
     MessageSentiment,
     QAReview,
     QAScore,
@@ -140,6 +141,35 @@ class SurveyInvitationAdmin(ReadOnlyAdmin):
     search_fields = ("customer__email", "=ticket__reference")
     exclude = ("token_hash",)
     inlines = (ResponseInline,)
+    actions = ("send_now",)
+
+    def has_send_now_permission(self, request: HttpRequest) -> bool:
+        return is_supervisor(request.user)
+
+    @admin.action(description=_("Send the invitation now"), permissions=["send_now"])
+    def send_now(self, request: HttpRequest, queryset: QuerySet[SurveyInvitation]) -> None:
+        """Leads send a survey that is due later (e.g. after the queue's wait) right away."""
+        sent = 0
+        for invitation in queryset:
+            status = invitation.status
+            if status == InvitationStatus.SCHEDULED:
+                status = services.send_invitation_now(invitation=invitation, by=request.user)
+                if status == InvitationStatus.SENT:
+                    sent += 1
+                    continue
+            invitation.refresh_from_db(fields=["status", "skip_reason"])
+            self.message_user(
+                request,
+                _("%(invitation)s was not sent: %(status)s %(why)s")
+                % {
+                    "invitation": invitation,
+                    "status": invitation.get_status_display(),
+                    "why": invitation.get_skip_reason_display() if invitation.skip_reason else "",
+                },
+                messages.WARNING,
+            )
+        if sent:
+            self.message_user(request, _("%(count)d invitations sent.") % {"count": sent})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SurveyInvitation]:
         return selectors.visible_invitations(request.user).select_related(

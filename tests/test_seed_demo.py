@@ -1,32 +1,63 @@
 """`manage.py seed_demo`: the demo world, its idempotence, --if-empty and the bulk loader."""
 
+from datetime import timedelta
 from io import StringIO
+from itertools import groupby, pairwise
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import Count, F, Max, Min
 from django.utils import timezone
 
-from channels.models import Action, ActionKind, Channel, Event, Interaction, Outcome
-from channels.services import get_channel
+from channels.models import (
+    Action,
+    ActionKind,
+    Channel,
+    Event,
+    Interaction,
+    OutboundMessage,
+    OutboundStatus,
+    Outcome,
+)
+from channels.services import due_outbound_ids, get_channel
 from cim_site.demo import PHONE_EXAMPLE_CALL_ID
+from cim_site.demo.journeys import MARKER as HISTORY_MARKER
+from cim_site.demo.operations import OFFICE_CALENDAR
 from customers.models import ChannelKind, Customer, CustomerIdentity, Organization, Segment
+from feedback.models import (
+    InvitationStatus,
+    QueueSurveySettings,
+    SkipReason,
+    SurveyInvitation,
+    SurveyKind,
+    SurveyResponse,
+)
+from feedback.services.surveys import due_invitation_ids, send_invitation_now
 from knowledge_base.models import Article, ArticleStatus, Category
 from tests.factories import TicketFactory
+from tickets import sla
 from tickets.models import (
+    OPEN_STATUSES,
     AgentProfile,
     AuthorType,
+    BusinessCalendar,
     InteractionReason,
     MessageKind,
+    Presence,
+    Priority,
     Queue,
+    SLAEvent,
+    SLAEventKind,
+    SLAPolicy,
     Tag,
     Ticket,
     TicketMessage,
     TicketStatus,
 )
+from tickets.sla import unnotified_breach_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +80,13 @@ COUNTED = (
     Interaction,
     Action,
     Event,
+    BusinessCalendar,
+    SLAPolicy,
+    SLAEvent,
+    SurveyInvitation,
+    SurveyResponse,
+    OutboundMessage,
+    Ticket.history.model,
 )
 
 
@@ -146,13 +184,14 @@ def test_seed_demo_writes_the_knowledge_base_in_vietnamese_and_english():
     }
 
 
-def test_seed_demo_tickets_went_through_the_services():
+def test_seed_demo_story_tickets_went_through_the_services():
     seed()
 
-    tickets = Ticket.objects.all()
+    # The stories; the three months of history behind them are bulk-written (tested below).
+    tickets = Ticket.objects.exclude(interactions__external_id__startswith=HISTORY_MARKER)
     assert 20 <= tickets.count() <= 40
     # Services write history rows and the first response time; a raw insert would not.
-    assert Ticket.history.filter(history_type="+").count() == tickets.count()
+    assert Ticket.history.filter(history_type="+", id__in=tickets).count() == tickets.count()
     assert tickets.filter(first_responded_at__isnull=False).count() >= 10
     statuses = set(tickets.values_list("status", flat=True))
     assert statuses >= {"new", "open", "pending", "on_hold", "solved", "closed"}
@@ -259,3 +298,165 @@ def test_bulk_load_creates_exactly_the_tickets_asked_for_with_valid_rows():
     for ticket in new.filter(assignee__isnull=False).select_related("assignee")[:50]:
         assert ticket.assignee.agent_profile.queues.filter(pk=ticket.queue_id).exists()
     assert len({row["status"] for row in rows}) >= 4
+
+
+# --- A living helpdesk: time, SLA, people, feedback, journeys ---------------------------------
+
+
+def test_seed_demo_runs_on_a_vietnamese_office_calendar_with_sla_policies_and_online_agents():
+    output = seed()
+
+    office = BusinessCalendar.objects.get(name=OFFICE_CALENDAR)
+    assert (office.time_zone, office.holiday_country, office.always_open) == (
+        "Asia/Ho_Chi_Minh",
+        "VN",
+        False,
+    )
+    hours = {(h.weekday, h.opens.hour, h.closes.hour) for h in office.hours.all()}
+    # A lunch break on weekdays, Saturday morning only, Sunday closed.
+    assert {(0, 8, 12), (0, 13, 17), (5, 8, 12)} <= hours
+    assert not office.hours.filter(weekday=6).exists()
+    assert office.closed.exists()
+    policies = list(SLAPolicy.objects.prefetch_related("targets"))
+    assert len(policies) >= 3
+    standard = next(p for p in policies if not p.priorities and not p.queues.exists())
+    assert {t.priority for t in standard.targets.all()} == set(Priority.values)
+    urgent = next(p for p in policies if p.priorities == [Priority.URGENT])
+    assert urgent.calendar.always_open and urgent.position < standard.position
+    online = AgentProfile.objects.filter(presence=Presence.ONLINE)
+    assert online.count() >= 3
+    assert not online.filter(capacity=0).exists()
+    assert all(p.skills.exists() and p.queues.exists() for p in online)
+    assert QueueSurveySettings.objects.filter(delay_minutes__lte=5).exists()
+    assert "ready in" in output and "agent3/agent3" in output
+
+
+def test_seed_demo_history_spreads_over_months_with_consistent_times_and_sla_events():
+    seed()
+    now = timezone.now()
+
+    tickets = Ticket.objects.all()
+    assert 200 <= tickets.count() <= 600
+    span = tickets.aggregate(first=Min("created_at"), last=Max("created_at"))
+    assert span["last"] - span["first"] >= timedelta(days=60)
+    assert span["last"] <= now
+    for t in tickets.values(
+        "created_at", "first_responded_at", "solved_at", "closed_at", "updated_at", "status"
+    ):
+        stamps = [t["created_at"], t["first_responded_at"], t["solved_at"], t["closed_at"]]
+        present = [s for s in stamps if s is not None]
+        assert present == sorted(present) and present[-1] <= now
+        assert t["updated_at"] >= present[-1] - timedelta(seconds=1)
+    assert not TicketMessage.objects.filter(created_at__lt=F("ticket__created_at")).exists()
+    assert not TicketMessage.objects.filter(created_at__gt=now).exists()
+    assert len(set(tickets.values_list("channel", flat=True))) >= 8
+    assert set(tickets.values_list("customer__segment__code", flat=True)) >= {
+        "prefers-hybrid",
+        "prefers-people",
+        "digital-first",
+        "channel-loyal",
+    }
+    assert set(tickets.values_list("priority", flat=True)) == set(Priority.values)
+    assert tickets.values("assignee").distinct().count() >= 4  # three agents and nobody yet
+    # Breaches happened, were recorded once and already mailed; others are about to happen.
+    breaches = SLAEvent.objects.filter(kind=SLAEventKind.BREACH)
+    assert breaches.count() >= 10
+    assert not breaches.filter(notified_at__isnull=True).exists()
+    assert tickets.filter(sla_breached=True, status__in=OPEN_STATUSES).exists()
+    assert tickets.filter(
+        status__in=OPEN_STATUSES,
+        first_responded_at__isnull=True,
+        first_response_due_at__gt=now,
+        first_response_due_at__lte=now + timedelta(hours=1),
+    ).exists()
+    # Nothing is left for the sweep to record as if it happened now.
+    assert not tickets.filter(sla_next_check_at__lte=now).exists()
+    # Reopened: solved, then open again.
+    reopened = set()
+    for ticket_id, rows in groupby(
+        Ticket.history.order_by("id", "history_date").values_list("id", "status"),
+        key=lambda row: row[0],
+    ):
+        statuses = [status for _id, status in rows]
+        if any(a == "solved" and b == "open" for a, b in pairwise(statuses)):
+            reopened.add(ticket_id)
+    assert len(reopened) >= 3
+    # The demo's quick clocks agree with the SLA engine's own.
+    for ticket in tickets.select_related("customer").order_by("?")[:40]:
+        fresh = Ticket.objects.select_related("customer").get(pk=ticket.pk)
+        sla.start(fresh)
+        assert fresh.sla_policy_id == ticket.sla_policy_id
+        assert fresh.first_response_due_at == ticket.first_response_due_at
+        assert fresh.resolution_due_at == ticket.resolution_due_at
+
+
+def test_seed_demo_has_feedback_bot_and_phone_journeys_and_an_empty_outbox():
+    seed()
+    now = timezone.now()
+
+    responses = SurveyResponse.objects.select_related("invitation")
+    assert responses.count() >= 30
+    assert {r.invitation.kind for r in responses} == set(SurveyKind.values)
+    assert responses.exclude(comment="").count() >= 10
+    assert not responses.filter(created_at__gt=now).exists()
+    # The chatbot settled some chats alone and handed others to a person.
+    contained = Action.objects.filter(kind=ActionKind.BOT, outcome=Outcome.RESOLVED)
+    assert contained.filter(interaction__ticket__isnull=True).exists()
+    assert Action.objects.filter(kind=ActionKind.BOT, outcome=Outcome.TRANSFERRED).exists()
+    # A phone call through the IVR, in a customer's journey across channels.
+    call = Interaction.objects.filter(
+        channel__kind=ChannelKind.PHONE, actions__kind=ActionKind.IVR, ticket__isnull=False
+    ).first()
+    assert call is not None and call.events.filter(kind__contains="key_press").exists()
+    assert (
+        Interaction.objects.filter(customer=call.customer)
+        .exclude(channel__kind=ChannelKind.PHONE)
+        .exists()
+    )
+    # Callers who gave up in the IVR queue came back on another channel within a week.
+    abandons = Interaction.objects.filter(
+        channel__kind=ChannelKind.PHONE, outcome=Outcome.ABANDONED
+    )
+    assert abandons.count() >= 5
+    for call in abandons:
+        assert (
+            Interaction.objects.filter(
+                customer=call.customer,
+                started_at__gt=call.started_at,
+                started_at__lte=call.started_at + timedelta(days=7),
+            )
+            .exclude(channel__kind=ChannelKind.PHONE)
+            .exists()
+        )
+    # History is not outbox: nothing waits to be sent, no survey is overdue, no breach unmailed.
+    assert OutboundMessage.objects.exists()
+    assert not OutboundMessage.objects.exclude(status=OutboundStatus.SENT).exists()
+    assert due_outbound_ids() == []
+    assert due_invitation_ids() == []
+    assert unnotified_breach_ids(older_than=timedelta(0)) == []
+    # One survey is due later: the one a lead can send now, and it does leave.
+    later = SurveyInvitation.objects.get(status=InvitationStatus.SCHEDULED, due_at__gt=now)
+    lead = get_user_model().objects.get(username="lead")
+    assert send_invitation_now(invitation=later, by=lead) == InvitationStatus.SENT
+    # Past surveys kept the one-survey-per-customer rule: the others were skipped as recent.
+    assert SurveyInvitation.objects.filter(skip_reason=SkipReason.RECENT).exists()
+
+
+def test_seed_demo_if_empty_twice_is_a_no_op():
+    seed(if_empty=True)
+    first = counts()
+
+    output = seed(if_empty=True)
+
+    assert counts() == first
+    assert "not seeded" in output
+
+
+def test_admin_login_page_lists_every_demo_login_where_the_demo_runs(client, settings):
+    settings.CIM_DEMO_LOGINS = True
+    page = client.get("/admin/login/").content.decode()
+    for username in ("admin", "lead", "agent", "agent2", "agent3", "reasons"):
+        assert f"<code>{username}</code> / <code>{username}</code>" in page
+
+    settings.CIM_DEMO_LOGINS = False
+    assert "<code>lead</code>" not in client.get("/admin/login/").content.decode()

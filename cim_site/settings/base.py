@@ -223,7 +223,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker on the local disk that needs no server.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The filesystem transport ignores the host, but kombu warns "No hostname was supplied" on every
+# connection (each published task) when the URL has none; "localhost" is its own default.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     # The filesystem transport does not create its folders itself.

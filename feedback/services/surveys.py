@@ -509,3 +509,17 @@ def run_due_campaigns() -> int:
         if claimed:
             total += run_campaign(campaign=campaign)
     return total
+
+
+def send_invitation_now(*, invitation: SurveyInvitation, by: Any) -> str:
+    """A lead sends a scheduled invitation before its time: it becomes due now and goes out
+    through send_invitation, so opt-outs, quiet days and the single-send guard still apply.
+    Returns the invitation's status afterwards ("sent", or why it was not)."""
+    now = timezone.now()
+    moved = SurveyInvitation.objects.filter(
+        pk=invitation.pk, status=InvitationStatus.SCHEDULED, due_at__gt=now
+    ).update(due_at=now)
+    status = send_invitation(invitation_id=invitation.pk)
+    if moved:
+        log.info("Survey invitation %s sent ahead of time by %s: %s", invitation.pk, by, status)
+    return status

@@ -10,6 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from cim_site.demo import demo_logins
+
 
 class Command(BaseCommand):
     help = "Run the web app, a Celery worker and Celery beat in the foreground."
@@ -28,14 +30,22 @@ class Command(BaseCommand):
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         broker = settings.CELERY_BROKER_URL.split("://")[0]
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        logins = "\n".join(
+            f"                {name} / {name}  ({role})" for name, role in demo_logins()
+        ).lstrip()
+        mail = (
+            "the worker's output below (console backend)"
+            if settings.EMAIL_BACKEND.endswith("console.EmailBackend")
+            else settings.EMAIL_BACKEND
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nCIM is running (database: {database}, broker: {broker}).\n"
                 f"  Help centre:  http://{addr}/help/\n"
                 f"  Staff admin:  http://{addr}/admin/\n"
                 f"  API docs:     http://{addr}/api/docs/\n"
-                "  Demo logins:  admin / admin (superuser), lead / lead (supervisor),\n"
-                "                agent / agent (agent), reasons / reasons (reason manager)\n"
+                f"  Demo logins:  {logins}\n"
+                f"  Mail to customers: {mail}\n"
                 "Press Ctrl-C to stop.\n"
             )
         )

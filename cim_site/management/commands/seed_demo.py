@@ -13,7 +13,7 @@ from django.db.models import DateTimeField, Max, Model
 from django.utils import timezone
 from tqdm import tqdm
 
-from cim_site.demo import World, seed_world
+from cim_site.demo import World, demo_logins, seed_world
 from customers.models import ChannelKind, Customer, CustomerIdentity, Organization, Segment
 from tickets.models import (
     AgentProfile,
@@ -124,8 +124,9 @@ class Command(BaseCommand):
                 + made
             )
             self.stdout.write(
-                "Logins: admin/admin, lead/lead (supervisor), agent/agent and agent2/agent2 "
-                "(agents), reasons/reasons (reason manager)."
+                "Logins: "
+                + ", ".join(f"{name}/{name} ({role})" for name, role in demo_logins())
+                + "."
             )
         if options["tickets"] > 0:
             started = time.perf_counter()

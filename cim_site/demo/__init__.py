@@ -9,6 +9,7 @@ outbound messages). Every step is keyed so that running the seed twice changes n
 The texts are written for this project (no third-party content).
 """
 
+import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from channels.models import ActionKind, Channel, Interaction, Outcome
 from channels.services import record_action, record_event, record_interaction
@@ -36,6 +38,19 @@ from tickets.models import (
     Ticket,
 )
 from tickets.selectors import AGENT_GROUP, REASON_MANAGER_GROUP, SUPERVISOR_GROUP
+
+from .history import seed_history
+from .journeys import ACTION_FOR_CHANNEL
+from .operations import put_agents_online, seed_sla, seed_survey_rules
+from .timeline import (
+    Clocks,
+    Recording,
+    mark_history_sent,
+    retime_story,
+    settle_story_sla,
+    settle_story_surveys,
+    story_starts,
+)
 
 # The design's example (DESIGN.md §1.12): one call = 3 IVR key presses + a talk with an agent.
 PHONE_EXAMPLE_CALL_ID = "demo-call-0001"
@@ -109,6 +124,17 @@ USERS: tuple[dict[str, Any], ...] = (
         "profile": {
             "queues": ("sales", "warranty"),
             "skills": ("b2b", "repair"),
+            "languages": ["vi"],
+        },
+    },
+    {
+        "username": "agent3",
+        "groups": (AGENT_GROUP,),
+        "first": "Khoa",
+        "last": "Đỗ",
+        "profile": {
+            "queues": ("complaints", "warranty", "support"),
+            "skills": ("complaints", "repair", "orders"),
             "languages": ["vi"],
         },
     },
@@ -225,6 +251,20 @@ CHANNELS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def demo_logins() -> list[tuple[str, str]]:
+    """(user name = password, role) of every demo user, for the login page and `make run`."""
+    roles = {
+        AGENT_GROUP: _("agent"),
+        SUPERVISOR_GROUP: _("supervisor (lead)"),
+        REASON_MANAGER_GROUP: _("reason manager"),
+    }
+    logins = []
+    for spec in USERS:
+        role = ", ".join(str(roles[g]) for g in spec["groups"])
+        logins.append((spec["username"], str(_("superuser")) if spec.get("superuser") else role))
+    return logins
+
+
 def channel_code(kind: str) -> str:
     return kind.replace("_", "-")
 
@@ -249,10 +289,24 @@ class World:
         self.segments: dict[str, Segment] = {}
         self.channels: dict[str, Channel] = {}
         self.customers: list[Customer] = []
+        # Story tickets made in this run, with when each of their steps began (real time).
+        self.recordings: list[Recording] = []
 
     def count(self, what: str, created: bool, n: int = 1) -> None:
-        if created:
+        if created and n:
             self.created[what] += n
+
+
+# Stories that happened in the last hour: the walk-in warranty case was solved minutes ago, so
+# its survey (warranty waits two hours) is still due later: the one a lead can "send now".
+HAPPENING_NOW = frozenset({"yen-headphones"})
+
+SeedStep = Callable[[World], None]
+
+# Steps run after the demo world and its history exist, in the same transaction: other parts
+# of the product add theirs here (e.g. after-contact work records, then a rebuild of report
+# rollups), each keyed so a second run adds nothing.
+EXTRA_SEED_STEPS: list[SeedStep] = []
 
 
 def seed_world() -> World:
@@ -267,9 +321,42 @@ def seed_world() -> World:
         _segments_and_customers(world)
         _channels(world)
         _knowledge_base(world)
+        seed_sla(world)
+        seed_survey_rules(world)
         _stories(world)
         _phone_example(world)
+        _place_in_time(world)
+        for step in EXTRA_SEED_STEPS:
+            step(world)
+        put_agents_online(world)
     return world
+
+
+def _place_in_time(world: World) -> None:
+    """The stories happened over the last twelve days, the rest of the history over three
+    months; everything the seed queued for sending is history, already sent."""
+    now = timezone.now()
+    rng = random.Random(len(world.recordings))  # noqa: S311 - demo timing, not secrets
+    clocks = Clocks()
+    for n, recording in enumerate(world.recordings):
+        # Older stories first; the phone call (last) happened this morning.
+        days_ago = 12 - 11.5 * n / max(1, len(world.recordings) - 1)
+        begin = now - timedelta(days=days_ago, minutes=rng.uniform(0, 180))
+        latest = min(now - timedelta(minutes=10), begin + timedelta(days=3))
+        if recording.key in HAPPENING_NOW:
+            begin, latest = now - timedelta(minutes=75), now - timedelta(minutes=15)
+        starts = story_starts(rng, begin=begin, steps=len(recording.marks) - 1, latest=latest)
+        retime_story(recording, starts)
+    ids = [r.ticket_id for r in world.recordings]
+    world.count("SLA events", True, settle_story_sla(ids, now=now, clocks=clocks))
+    quiet = frozenset(
+        Ticket.objects.filter(
+            pk__in=[r.ticket_id for r in world.recordings if r.key in HAPPENING_NOW]
+        ).values_list("customer_id", flat=True)
+    )
+    seed_history(world, now=now, clocks=clocks, quiet_customers=quiet)
+    world.count("story surveys sent", True, settle_story_surveys(ids, now=now))
+    world.count("outbound marked sent", True, mark_history_sent(ids))
 
 
 def _groups(world: World) -> None:
@@ -463,6 +550,7 @@ def _stories(world: World) -> None:
         channel = world.channels[kind]
         queue = world.queues[story.get("queue") or channel.default_queue.code]
         by = world.users[story["by"]] if story.get("by") else None
+        began = timezone.now()
         ticket = ticket_services.create_ticket(
             customer=customer,
             subject=story["subject"],
@@ -476,7 +564,10 @@ def _stories(world: World) -> None:
             author_type=AuthorType.AGENT if by else AuthorType.CUSTOMER,
         )
         world.count("tickets", True)
+        recording = Recording(ticket_id=ticket.pk, marks=[began], key=story["key"])
+        world.recordings.append(recording)
         for step in story.get("steps", ()):
+            recording.mark(timezone.now())
             _apply_step(world, ticket, step)
         # The services saved their own locked copies; read back what they left.
         ticket.refresh_from_db()
@@ -504,19 +595,6 @@ def _apply_step(world: World, ticket: Ticket, step: tuple[str, ...]) -> None:
         ticket_services.add_tag(ticket=ticket, name=args[1], by=by)
     else:  # pragma: no cover - a typo in the story table
         raise ValueError(f"Unknown demo step {action!r}")
-
-
-ACTION_FOR_CHANNEL = {
-    ChannelKind.EMAIL: ActionKind.MESSAGE,
-    ChannelKind.WEB_CHAT: ActionKind.AGENT,
-    ChannelKind.CHATBOT: ActionKind.BOT,
-    ChannelKind.PHONE: ActionKind.AGENT,
-    ChannelKind.ZALO: ActionKind.MESSAGE,
-    ChannelKind.FACEBOOK: ActionKind.MESSAGE,
-    ChannelKind.WEB_FORM: ActionKind.WEB,
-    ChannelKind.WALK_IN: ActionKind.AGENT,
-    ChannelKind.API: ActionKind.MESSAGE,
-}
 
 
 def _record_contact(world: World, ticket: Ticket, channel: Channel, story: dict[str, Any]) -> None:
@@ -576,6 +654,7 @@ def _phone_example(world: World) -> None:
         return
     customer = _customer(world, 5)  # Vũ Ngọc Mai, prefers people
     agent = world.users["agent"]
+    began = timezone.now()
     ticket = ticket_services.create_ticket(
         customer=customer,
         subject="Gọi điện muốn hủy đơn DH10377",
@@ -591,13 +670,18 @@ def _phone_example(world: World) -> None:
         author_type=AuthorType.AGENT,
         tags=("giu-chan-khach",),
     )
+    recording = Recording(ticket_id=ticket.pk, marks=[began])
+    world.recordings.append(recording)
     ticket_services.assign_ticket(ticket=ticket, agent=agent, by=agent)
+    recording.mark(timezone.now())
     ticket_services.add_internal_note(
         ticket=ticket, by=agent, body="Đã gửi mã FREESHIP cho khách qua SMS."
     )
+    recording.mark(timezone.now())
     ticket_services.solve_ticket(ticket=ticket, by=agent)
     world.count("tickets", True)
-    start = timezone.now() - timedelta(minutes=12)
+    # The call began a few minutes before the agent wrote the ticket up.
+    start = ticket.created_at - timedelta(minutes=7)
     interaction, _created = record_interaction(
         customer=customer,
         channel=channel,
