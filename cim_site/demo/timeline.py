@@ -259,7 +259,7 @@ def settle_sla(
 
 
 def _event(ticket: Ticket, *, metric: str, kind: str, due: datetime, at: datetime) -> SLAEvent:
-    # The sweep runs every minute and mails the breach right after.
+    # The sweep runs every minute and mails the warning or breach right after.
     recorded = at + timedelta(seconds=40)
     return SLAEvent(
         ticket=ticket,
@@ -269,7 +269,7 @@ def _event(ticket: Ticket, *, metric: str, kind: str, due: datetime, at: datetim
         queue_id=ticket.queue_id,
         assignee_id=ticket.assignee_id,
         created_at=recorded,
-        notified_at=recorded + timedelta(seconds=20) if kind == SLAEventKind.BREACH else None,
+        notified_at=recorded + timedelta(seconds=20),
     )
 
 
