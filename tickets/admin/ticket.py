@@ -27,6 +27,7 @@ from .. import services
 from ..admin_views import download_attachment
 from ..errors import TicketError
 from ..models import InteractionReason, MessageKind, Ticket
+from ..search import search_tickets
 from ..selectors import next_sla_due, sla_due_within, ticket_thread, visible_tickets
 from .forms import TicketAddForm, TicketChangeForm
 
@@ -132,12 +133,11 @@ class TicketAdmin(ServiceHistoryAdmin):
         SLAListFilter,
     )
     list_select_related = ("customer", "queue", "assignee", "reason", "reason__parent")
-    search_fields = (
-        "=reference",
-        "subject",
-        "customer__email",
-        "customer__phone",
-        "customer__name",
+    # Shown as the search box's help; the search itself is tickets.search (accents optional,
+    # reference by prefix), see get_search_results.
+    search_fields = ("reference", "subject", "customer__name", "customer__email", "customer__phone")
+    search_help_text = _(
+        "Reference (or its beginning), subject, customer name, email or phone; accents optional."
     )
     autocomplete_fields = ("customer", "tags")
     list_per_page = 50
@@ -238,6 +238,11 @@ class TicketAdmin(ServiceHistoryAdmin):
         # Agents see the tickets of their queues only; a ticket outside them is "not found" on
         # every page of this admin (change, history, actions, attachments).
         return visible_tickets(request.user, super().get_queryset(request))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str
+    ) -> tuple[QuerySet[Ticket], bool]:
+        return search_tickets(queryset, search_term), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
         if obj is None:
