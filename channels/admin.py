@@ -204,6 +204,7 @@ class CustomerJourneyInline(admin.TabularInline):
 
     model = Interaction
     fk_name = "customer"
+    template = "admin/tickets/readonly_tabular.html"
     fields = ("started_at", "channel", "direction", "reason", "outcome", "agent", "ticket_link")
     readonly_fields = fields
     extra = 0

@@ -13,6 +13,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -124,7 +125,8 @@ class ServiceHistoryAdmin(DomainErrorFormMixin, SimpleHistoryAdmin):
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = services.UPDATABLE_FIELDS
+        # Attributes come from the CRM and are shown as a table, not edited as raw JSON.
+        fields = tuple(name for name in services.UPDATABLE_FIELDS if name != "attributes")
 
     # The service normalises too; doing it here as well puts the message on the field at once.
     def clean_email(self) -> str:
@@ -144,6 +146,8 @@ class IdentityInline(admin.TabularInline):
     """The addresses that find this customer again; existing ones are facts, not edited here."""
 
     model = CustomerIdentity
+    # The row titles would repeat the columns (the template is the tickets app's read-only one).
+    template = "admin/tickets/readonly_tabular.html"
     fields = ("kind", "address", "verified", "created_at")
     readonly_fields = fields
     extra = 0
@@ -190,12 +194,35 @@ class CustomerAdmin(ServiceHistoryAdmin):
     list_filter = ("segment", "language", "organization")
     search_fields = ("name", "email", "phone", "external_id", "identities__address")
     autocomplete_fields = ("organization",)
-    readonly_fields = ("created_at", "updated_at", "merged_into")
+    readonly_fields = ("created_at", "updated_at", "merged_into", "attributes_table")
     fieldsets = (
         (None, {"fields": ("name", "email", "phone", "language")}),
         (_("Company and segment"), {"fields": ("organization", "segment", "external_id")}),
-        (_("More"), {"fields": ("attributes", "merged_into", "created_at", "updated_at")}),
+        (_("More"), {"fields": ("attributes_table", "merged_into", "created_at", "updated_at")}),
     )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.attributes:
+            return fieldsets
+        # Nothing to show: no empty "{}" box.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "attributes_table"]})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("attributes"))
+    def attributes_table(self, obj: Customer) -> str:
+        attributes = obj.attributes if isinstance(obj.attributes, dict) else {}
+        if not attributes:
+            return "—"
+        rows = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th><td>{}</td></tr>',
+            ((key, _attribute_text(value)) for key, value in sorted(attributes.items())),
+        )
+        return format_html('<table class="cim-attributes"><tbody>{}</tbody></table>', rows)
+
     actions = ("merge_into_oldest",)
 
     @admin.action(
@@ -263,6 +290,18 @@ class CustomerAdmin(ServiceHistoryAdmin):
                     customer=formset.instance, kind=data["kind"], address=data["address"]
                 )
             )
+
+
+def _attribute_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_attribute_text(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_attribute_text(v)}" for k, v in value.items())
+    return str(value)
 
 
 def add_customer_inline(inline: type[admin.options.InlineModelAdmin]) -> None:

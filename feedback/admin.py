@@ -10,8 +10,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import DomainErrorFormMixin, add_customer_inline, adopt
@@ -409,7 +410,8 @@ class CustomerSentimentInline(admin.TabularInline):
 
     model = MessageSentiment
     fk_name = "customer"
-    fields = ("created_at", "ticket", "label", "score", "analyser_version")
+    template = "admin/tickets/readonly_tabular.html"
+    fields = ("created_at", "message_excerpt", "ticket_link", "mood", "score")
     readonly_fields = fields
     ordering = ("-created_at",)
     extra = 0
@@ -418,7 +420,23 @@ class CustomerSentimentInline(admin.TabularInline):
     verbose_name_plural = _("sentiment of messages")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MessageSentiment]:
-        return super().get_queryset(request).filter(pending=False).select_related("ticket")
+        return (
+            super().get_queryset(request).filter(pending=False).select_related("ticket", "message")
+        )
+
+    @admin.display(description=_("message"))
+    def message_excerpt(self, obj: MessageSentiment) -> str:
+        body = " ".join(obj.message.body.split())
+        return body if len(body) <= 120 else body[:119] + "…"
+
+    @admin.display(description=_("ticket"))
+    def ticket_link(self, obj: MessageSentiment) -> str:
+        url = reverse("admin:tickets_ticket_change", args=[obj.ticket_id])
+        return format_html('<a href="{}">{}</a>', url, obj.ticket.reference)
+
+    @admin.display(description=_("sentiment"))
+    def mood(self, obj: MessageSentiment) -> str:
+        return f"{SENTIMENT_MARK.get(obj.label, '')} {obj.get_label_display()}".strip()
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -110,18 +110,18 @@ class TicketAdmin(ServiceHistoryAdmin):
     domain_errors = (TicketError,)
     list_display = (
         "reference",
-        "subject",
-        "customer",
-        "queue",
-        "assignee",
+        "subject_line",
+        "customer_name",
+        "queue_name",
+        "assignee_name",
         "status",
         "priority",
-        "reason",
-        "channel",
+        "reason_name",
+        "channel_name",
         "sla_due",
-        "created_at",
+        "created",
     )
-    list_display_links = ("reference", "subject")
+    list_display_links = ("reference", "subject_line")
     list_filter = (
         "status",
         "priority",
@@ -144,6 +144,43 @@ class TicketAdmin(ServiceHistoryAdmin):
     # "50 of 1,234,567" needs a COUNT(*) over the whole table on every page; the filtered count
     # is enough to page through.
     show_full_result_count = False
+
+    # Long texts are cut to one line by the list's stylesheet; the full text is the tooltip.
+    @admin.display(description=_("subject"), ordering="subject")
+    def subject_line(self, ticket: Ticket) -> str:
+        return _one_line(ticket.subject)
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_name(self, ticket: Ticket) -> str:
+        return _one_line(str(ticket.customer))
+
+    @admin.display(description=_("queue"), ordering="queue__name")
+    def queue_name(self, ticket: Ticket) -> str:
+        return _one_line(ticket.queue.name)
+
+    @admin.display(description=_("assignee"), ordering="assignee__username")
+    def assignee_name(self, ticket: Ticket) -> str:
+        agent = ticket.assignee
+        return _one_line(agent.get_full_name() or agent.get_username()) if agent else "—"
+
+    @admin.display(description=_("reason"), ordering="reason__code")
+    def reason_name(self, ticket: Ticket) -> str:
+        return _one_line(str(ticket.reason)) if ticket.reason_id else "—"
+
+    @admin.display(description=_("origin channel"), ordering="channel")
+    def channel_name(self, ticket: Ticket) -> str:
+        return _one_line(ticket.get_channel_display())
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, ticket: Ticket) -> str:
+        local = timezone.localtime(ticket.created_at)
+        short = "%d/%m %H:%M" if local.year == timezone.localtime().year else "%d/%m/%Y"
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            local.isoformat(),
+            local.strftime("%Y-%m-%d %H:%M"),
+            local.strftime(short),
+        )
 
     @admin.display(description=_("SLA due"), ordering="sla_next_check_at")
     def sla_due(self, ticket: Ticket) -> str:
@@ -435,6 +472,10 @@ class TicketAdmin(ServiceHistoryAdmin):
             lambda t: services.reopen_ticket(ticket=t, by=request.user),
             str(_("%(count)d ticket(s) reopened.")),
         )
+
+
+def _one_line(text: str) -> str:
+    return format_html('<span class="cim-cut" title="{}">{}</span>', text, text)
 
 
 def _naturaldelta(left: Any) -> str:
