@@ -41,7 +41,30 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class LeadsMayView:
+    """Supervisors (team leads) read every feedback page, as they do in the feedback API
+    (tickets.selectors.is_supervisor): the Supervisor group's model permissions cover the apps
+    below feedback only, and a lead's work is the report, the alerts and the survey settings."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return super().has_module_permission(request) or is_supervisor(request.user)  # type: ignore[misc]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) or is_supervisor(request.user)  # type: ignore[misc]
+
+
+class LeadsMayManage(LeadsMayView):
+    """Settings a lead keeps: adding and changing them too (deleting stays with the model
+    permission)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) or is_supervisor(request.user)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) or is_supervisor(request.user)  # type: ignore[misc]
+
+
+class ReadOnlyAdmin(LeadsMayView, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -53,7 +76,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(QueueSurveySettings)
-class QueueSurveySettingsAdmin(admin.ModelAdmin):
+class QueueSurveySettingsAdmin(LeadsMayManage, admin.ModelAdmin):
     list_display = (
         "queue",
         "csat_enabled",
@@ -68,13 +91,13 @@ class QueueSurveySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(CESReason)
-class CESReasonAdmin(admin.ModelAdmin):
+class CESReasonAdmin(LeadsMayManage, admin.ModelAdmin):
     list_display = ("reason",)
     list_select_related = ("reason", "reason__parent")
 
 
 @admin.register(SurveyPreference)
-class SurveyPreferenceAdmin(admin.ModelAdmin):
+class SurveyPreferenceAdmin(LeadsMayView, admin.ModelAdmin):
     list_display = ("customer", "opted_out", "changed_at")
     list_filter = ("opted_out",)
     list_select_related = ("customer",)
@@ -88,7 +111,7 @@ class SurveyPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyCampaign)
-class SurveyCampaignAdmin(admin.ModelAdmin):
+class SurveyCampaignAdmin(LeadsMayManage, admin.ModelAdmin):
     list_display = ("name", "kind", "segment", "repeat_days", "next_run_at", "last_run_at")
     list_select_related = ("segment",)
     readonly_fields = ("last_run_at", "created_by")
@@ -344,7 +367,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(LeadsMayManage, admin.ModelAdmin):
     list_display = ("name", "is_active")
     inlines = (CriterionInline,)
 
@@ -487,7 +510,7 @@ def _ticket_page_sentiment(request: HttpRequest, ticket: Any) -> dict[str, Any]:
     return {"message_badges": badges, "sentiment_trend": ticket_sentiment_trend(ticket=ticket)}
 
 
-class CustomerSentimentInline(admin.TabularInline):
+class CustomerSentimentInline(LeadsMayView, admin.TabularInline):
     """The customer's analysed messages, newest first: how their mood has gone over time."""
 
     model = MessageSentiment

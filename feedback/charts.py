@@ -11,9 +11,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 BAR_HEIGHT = 24
-LABEL_WIDTH = 200
-VALUE_WIDTH = 64
-CHART_WIDTH = 600
+LABEL_WIDTH = 170
+VALUE_WIDTH = 60
+CHART_WIDTH = 480
 FONT_SIZE = 12
 # A generous average glyph width at 12 px (Vietnamese capitals with marks are wide): a label cut
 # to this many characters stays inside the label column.

@@ -94,3 +94,38 @@ def test_alert_type_is_shown_by_its_label(superuser_client, full_data, settings,
         ).content.decode()
     assert label in html
     assert ">low_csat<" not in html
+
+
+def test_a_lead_opens_the_report_and_edits_survey_settings(client, supervisor, full_data, queue):
+    from feedback.models import QueueSurveySettings
+
+    client.force_login(supervisor)
+    assert client.get(REPORT).status_code == 200
+    assert client.get(reverse("admin:feedback_alert_changelist")).status_code == 200
+    settings_row = QueueSurveySettings.objects.get(queue=queue)
+    url = reverse("admin:feedback_queuesurveysettings_change", args=[settings_row.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {
+        name: value
+        for name, value in page.context["adminform"].form.initial.items()
+        if value is not None
+    }
+    data.update({"queue": queue.pk, "delay_minutes": 45, "csat_enabled": "on"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    settings_row.refresh_from_db()
+    assert settings_row.delay_minutes == 45
+    # Deleting stays with the model permission, which the Supervisor group does not have.
+    assert (
+        client.post(
+            reverse("admin:feedback_queuesurveysettings_delete", args=[settings_row.pk]),
+            {"post": "yes"},
+        ).status_code
+        == 403
+    )
+
+
+def test_an_agent_still_cannot_open_the_report(client, agent_in_group):
+    client.force_login(agent_in_group)
+    assert client.get(REPORT).status_code == 403
