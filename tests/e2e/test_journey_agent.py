@@ -73,6 +73,8 @@ def _save_and_continue(page):
 def test_agent_replies_notes_changes_status_and_assigns(new_page, desk, request):
     ticket = desk["ticket"]
     page = new_page(locale="vi-VN", viewport=DESKTOP)
+    missing = []  # any 404 on the way, the browser's own /favicon.ico request included
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     _log_in(page, "lan.agent")
 
     # The list: the SLA column is there and every column fits on a 1366 px screen.
@@ -90,6 +92,17 @@ def test_agent_replies_notes_changes_status_and_assigns(new_page, desk, request)
     line_height = subject.evaluate("el => parseFloat(getComputedStyle(el).lineHeight) || 16")
     assert subject.bounding_box()["height"] < 1.8 * line_height
     save_screenshot(page, request, "ticket-list")
+
+    # Search without accents, then by the first characters of the reference.
+    page.locator("#searchbar").fill("may giat keu")
+    page.locator("#searchbar").press("Enter")
+    page.wait_for_url("**/admin/tickets/ticket/?q=may+giat+keu")
+    assert page.locator("#result_list tbody tr").count() == 1
+    page.locator("#searchbar").fill(ticket.reference[:6].lower())
+    page.locator("#searchbar").press("Enter")
+    page.wait_for_load_state()
+    assert ticket.reference in page.locator("#result_list").inner_text()
+    row = page.locator("#result_list tbody tr").filter(has_text=ticket.reference)
 
     # Assign to me, from the list's bulk action.
     row.locator("input.action-select").check()
@@ -155,3 +168,4 @@ def test_agent_replies_notes_changes_status_and_assigns(new_page, desk, request)
     assert "gold" in attributes.inner_text()
     assert page.locator("textarea[name=attributes]").count() == 0
     assert page.get_by_role("link", name=ticket.reference).count() >= 1
+    assert missing == [], missing
