@@ -115,7 +115,7 @@ def test_agent_replies_notes_changes_status_and_assigns(new_page, desk, request)
 
     # Open the ticket.
     page.locator("#result_list").get_by_role("link", name=ticket.reference).click()
-    page.wait_for_url(f"**/admin/tickets/ticket/{ticket.pk}/change/")
+    page.wait_for_url(f"**/admin/tickets/ticket/{ticket.pk}/change/**")
     assert page.locator("#id_assignee").input_value() == str(desk["agent"].pk)
     # The customer's own message is labelled as theirs, not as a "public reply".
     customer_kind = page.locator("article.cim-message.customer .cim-kind")
@@ -152,7 +152,7 @@ def test_agent_replies_notes_changes_status_and_assigns(new_page, desk, request)
 
     # The history lists every change, made by this agent.
     page.locator("a.historylink").click()
-    page.wait_for_url(f"**/admin/tickets/ticket/{ticket.pk}/history/")
+    page.wait_for_url(f"**/admin/tickets/ticket/{ticket.pk}/history/**")
     history = page.locator("#change-history")
     entries = history.locator("tbody tr")
     assert entries.count() >= 5
@@ -162,7 +162,7 @@ def test_agent_replies_notes_changes_status_and_assigns(new_page, desk, request)
     # The customer's page: local times only, readable attributes, the ticket listed.
     page.go_back()
     page.locator(".field-customer_link a").click()
-    page.wait_for_url(f"**/admin/customers/customer/{desk['customer'].pk}/change/")
+    page.wait_for_url(f"**/admin/customers/customer/{desk['customer'].pk}/change/**")
     attributes = page.locator("table.cim-attributes")
     assert attributes.locator("th", has_text="tier").count() == 1
     assert "gold" in attributes.inner_text()
