@@ -5,6 +5,7 @@ This module also holds the two admin building blocks every app uses (customers i
 app, so the others may import from it): DomainErrorFormMixin and ServiceHistoryAdmin.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -13,9 +14,13 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import services
 from .errors import CustomerError
@@ -87,6 +92,25 @@ class DomainErrorFormMixin:
         return FormWithDomainError
 
 
+class ReadableHistoryHelper(HistoricalRecordContextHelper):
+    """History changes as people read them: times in the site's time zone, choices by their
+    label ("Open → Pending", not "open → pending"), an empty value as a dash."""
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        value = super().prepare_delta_change_value(change, value)
+        # A foreign key that was empty comes back as a "deleted object" with no pk.
+        if value is None or value == "" or isinstance(value, DeletedObject) and value.pk is None:
+            return "—"
+        if isinstance(value, datetime):
+            moment = timezone.localtime(value) if timezone.is_aware(value) else value
+            return date_format(moment, "SHORT_DATETIME_FORMAT")
+        field = self.model._meta.get_field(change.field)
+        choices = dict(getattr(field, "flatchoices", None) or ())
+        if choices and not isinstance(value, list | dict):
+            return str(choices.get(value, value))
+        return value
+
+
 class ServiceHistoryAdmin(DomainErrorFormMixin, SimpleHistoryAdmin):
     """History for models whose changes must go through services.
 
@@ -96,6 +120,11 @@ class ServiceHistoryAdmin(DomainErrorFormMixin, SimpleHistoryAdmin):
 
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return ReadableHistoryHelper(self.model, historical_record)
 
     def _require_visible(self, request: HttpRequest, object_id: str) -> None:
         # get_object goes through get_queryset (object-level rules) and returns None for
