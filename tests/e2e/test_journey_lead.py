@@ -113,6 +113,16 @@ def test_lead_reads_the_feedback_report_and_edits_survey_settings(
     assert page.locator(".messagelist .success").count() == 1
     settings_row = QueueSurveySettings.objects.get(queue=feedback["queue"])
     assert (settings_row.delay_minutes, settings_row.low_score_threshold) == (45, 2)
+
+    # The chat sessions page: the bot's figures add up and say what the list below counts.
+    page.locator("#nav-sidebar").get_by_role("link", name="Chat sessions").click()
+    page.wait_for_url("**/admin/channels/chatsession/")
+    figures = {
+        name: int(page.locator(f'#bot-metrics [data-count="{name}"]').inner_text().split()[0])
+        for name in ("sessions", "deflected", "handed_off", "undecided")
+    }
+    assert figures["sessions"] == sum(v for k, v in figures.items() if k != "sessions")
+    assert page.locator("#chat-list-scope").is_visible()
     assert missing == [], missing
 
 
