@@ -204,6 +204,7 @@ class CustomerJourneyInline(admin.TabularInline):
 
     model = Interaction
     fk_name = "customer"
+    template = "admin/tickets/readonly_tabular.html"
     fields = ("started_at", "channel", "direction", "reason", "outcome", "agent", "ticket_link")
     readonly_fields = fields
     extra = 0
@@ -318,8 +319,19 @@ class ChatSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/channels/chatsession/change_list.html"
 
     def changelist_view(self, request: Any, extra_context: dict | None = None) -> Any:
-        metrics = bot_metrics(since=timezone.now() - timedelta(days=30))
-        return super().changelist_view(request, {**(extra_context or {}), "bot_metrics": metrics})
+        # The figures count chats the bot took part in over 30 days; the list counts every chat
+        # session ever. The box says which is which, and its parts add up to its total.
+        since = timezone.now() - timedelta(days=30)
+        metrics = bot_metrics(since=since)
+        undecided = max(0, metrics["sessions"] - metrics["deflected"] - metrics["handed_off"])
+        context = {
+            "bot_metrics": metrics,
+            "bot_since": timezone.localtime(since),
+            "bot_undecided": undecided,
+            "bot_undecided_rate": undecided / metrics["sessions"] if metrics["sessions"] else 0,
+            "chat_total": ChatSession.objects.count(),
+        }
+        return super().changelist_view(request, {**(extra_context or {}), **context})
 
 
 @admin.register(OutboundMessage)

@@ -5,6 +5,7 @@ This module also holds the two admin building blocks every app uses (customers i
 app, so the others may import from it): DomainErrorFormMixin and ServiceHistoryAdmin.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -13,8 +14,13 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import services
 from .errors import CustomerError
@@ -86,6 +92,25 @@ class DomainErrorFormMixin:
         return FormWithDomainError
 
 
+class ReadableHistoryHelper(HistoricalRecordContextHelper):
+    """History changes as people read them: times in the site's time zone, choices by their
+    label ("Open → Pending", not "open → pending"), an empty value as a dash."""
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        value = super().prepare_delta_change_value(change, value)
+        # A foreign key that was empty comes back as a "deleted object" with no pk.
+        if value is None or value == "" or isinstance(value, DeletedObject) and value.pk is None:
+            return "—"
+        if isinstance(value, datetime):
+            moment = timezone.localtime(value) if timezone.is_aware(value) else value
+            return date_format(moment, "SHORT_DATETIME_FORMAT")
+        field = self.model._meta.get_field(change.field)
+        choices = dict(getattr(field, "flatchoices", None) or ())
+        if choices and not isinstance(value, list | dict):
+            return str(choices.get(value, value))
+        return value
+
+
 class ServiceHistoryAdmin(DomainErrorFormMixin, SimpleHistoryAdmin):
     """History for models whose changes must go through services.
 
@@ -95,6 +120,11 @@ class ServiceHistoryAdmin(DomainErrorFormMixin, SimpleHistoryAdmin):
 
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return ReadableHistoryHelper(self.model, historical_record)
 
     def _require_visible(self, request: HttpRequest, object_id: str) -> None:
         # get_object goes through get_queryset (object-level rules) and returns None for
@@ -124,7 +154,8 @@ class ServiceHistoryAdmin(DomainErrorFormMixin, SimpleHistoryAdmin):
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = services.UPDATABLE_FIELDS
+        # Attributes come from the CRM and are shown as a table, not edited as raw JSON.
+        fields = tuple(name for name in services.UPDATABLE_FIELDS if name != "attributes")
 
     # The service normalises too; doing it here as well puts the message on the field at once.
     def clean_email(self) -> str:
@@ -144,6 +175,8 @@ class IdentityInline(admin.TabularInline):
     """The addresses that find this customer again; existing ones are facts, not edited here."""
 
     model = CustomerIdentity
+    # The row titles would repeat the columns (the template is the tickets app's read-only one).
+    template = "admin/tickets/readonly_tabular.html"
     fields = ("kind", "address", "verified", "created_at")
     readonly_fields = fields
     extra = 0
@@ -190,12 +223,35 @@ class CustomerAdmin(ServiceHistoryAdmin):
     list_filter = ("segment", "language", "organization")
     search_fields = ("name", "email", "phone", "external_id", "identities__address")
     autocomplete_fields = ("organization",)
-    readonly_fields = ("created_at", "updated_at", "merged_into")
+    readonly_fields = ("created_at", "updated_at", "merged_into", "attributes_table")
     fieldsets = (
         (None, {"fields": ("name", "email", "phone", "language")}),
         (_("Company and segment"), {"fields": ("organization", "segment", "external_id")}),
-        (_("More"), {"fields": ("attributes", "merged_into", "created_at", "updated_at")}),
+        (_("More"), {"fields": ("attributes_table", "merged_into", "created_at", "updated_at")}),
     )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.attributes:
+            return fieldsets
+        # Nothing to show: no empty "{}" box.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "attributes_table"]})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("attributes"))
+    def attributes_table(self, obj: Customer) -> str:
+        attributes = obj.attributes if isinstance(obj.attributes, dict) else {}
+        if not attributes:
+            return "—"
+        rows = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th><td>{}</td></tr>',
+            ((key, _attribute_text(value)) for key, value in sorted(attributes.items())),
+        )
+        return format_html('<table class="cim-attributes"><tbody>{}</tbody></table>', rows)
+
     actions = ("merge_into_oldest",)
 
     @admin.action(
@@ -263,6 +319,18 @@ class CustomerAdmin(ServiceHistoryAdmin):
                     customer=formset.instance, kind=data["kind"], address=data["address"]
                 )
             )
+
+
+def _attribute_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_attribute_text(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_attribute_text(v)}" for k, v in value.items())
+    return str(value)
 
 
 def add_customer_inline(inline: type[admin.options.InlineModelAdmin]) -> None:

@@ -2,7 +2,7 @@
 written by the survey flow), sentiment, alerts, QA scorecards and reviews, and a report page with
 charts. Changes go through feedback.services."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -10,11 +10,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import DomainErrorFormMixin, add_customer_inline, adopt
+from customers.models import ChannelKind
 from tickets.admin.ticket import add_ticket_page_context
 from tickets.selectors import is_supervisor
 
@@ -33,12 +36,36 @@ from .models import (
     ScorecardCriterion,
     SurveyCampaign,
     SurveyInvitation,
+    SurveyKind,
     SurveyPreference,
     SurveyResponse,
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class LeadsMayView:
+    """Supervisors (team leads) read every feedback page, as they do in the feedback API
+    (tickets.selectors.is_supervisor): the Supervisor group's model permissions cover the apps
+    below feedback only, and a lead's work is the report, the alerts and the survey settings."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return super().has_module_permission(request) or is_supervisor(request.user)  # type: ignore[misc]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) or is_supervisor(request.user)  # type: ignore[misc]
+
+
+class LeadsMayManage(LeadsMayView):
+    """Settings a lead keeps: adding and changing them too (deleting stays with the model
+    permission)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) or is_supervisor(request.user)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) or is_supervisor(request.user)  # type: ignore[misc]
+
+
+class ReadOnlyAdmin(LeadsMayView, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -50,7 +77,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(QueueSurveySettings)
-class QueueSurveySettingsAdmin(admin.ModelAdmin):
+class QueueSurveySettingsAdmin(LeadsMayManage, admin.ModelAdmin):
     list_display = (
         "queue",
         "csat_enabled",
@@ -65,13 +92,13 @@ class QueueSurveySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(CESReason)
-class CESReasonAdmin(admin.ModelAdmin):
+class CESReasonAdmin(LeadsMayManage, admin.ModelAdmin):
     list_display = ("reason",)
     list_select_related = ("reason", "reason__parent")
 
 
 @admin.register(SurveyPreference)
-class SurveyPreferenceAdmin(admin.ModelAdmin):
+class SurveyPreferenceAdmin(LeadsMayView, admin.ModelAdmin):
     list_display = ("customer", "opted_out", "changed_at")
     list_filter = ("opted_out",)
     list_select_related = ("customer",)
@@ -85,7 +112,7 @@ class SurveyPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyCampaign)
-class SurveyCampaignAdmin(admin.ModelAdmin):
+class SurveyCampaignAdmin(LeadsMayManage, admin.ModelAdmin):
     list_display = ("name", "kind", "segment", "repeat_days", "next_run_at", "last_run_at")
     list_select_related = ("segment",)
     readonly_fields = ("last_run_at", "created_by")
@@ -196,7 +223,7 @@ class SurveyInvitationAdmin(ReadOnlyAdmin):
         rows = selectors.survey_metrics(
             user=request.user, group_by=group_by, since=timezone.now() - timedelta(days=days)
         )
-        labels = [str(r["label"] if r["label"] is not None else r["group"] or "—") for r in rows]
+        labels = [report_label(group_by, r) for r in rows]
         charts = [
             (
                 _("CSAT % (answers of 4–5)"),
@@ -224,16 +251,68 @@ class SurveyInvitationAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request),
             "title": _("Customer feedback report"),
             "rows": list(zip(labels, rows, strict=True)),
-            "charts": charts,
+            "charts": charts if rows else [],
             "group_by": group_by,
-            "dimensions": sorted(selectors.DIMENSIONS),
+            "group_by_label": DIMENSION_LABELS.get(group_by, group_by),
+            "dimensions": [(d, DIMENSION_LABELS.get(d, d)) for d in DIMENSION_ORDER],
             "days": days,
             "qa_chart": bar_chart(
-                [(f"{r['agent']} {r['period'][:7]}", r["mean_percent"]) for r in qa_rows]
-            ),
+                [
+                    (f"{r['agent']} · {_local_month(r['period'])}", r["mean_percent"])
+                    for r in qa_rows
+                ]
+            )
+            if qa_rows
+            else None,
             "opts": self.model._meta,
         }
         return render(request, "admin/feedback/report.html", context)
+
+
+DIMENSION_LABELS = {
+    "queue": _("queue"),
+    "agent": _("agent"),
+    "reason": _("reason"),
+    "channel": _("channel"),
+    "segment": _("segment"),
+    "kind": _("survey"),
+    "day": _("day"),
+    "week": _("week"),
+    "month": _("month"),
+}
+DIMENSION_ORDER = [d for d in DIMENSION_LABELS if d in selectors.DIMENSIONS] + sorted(
+    set(selectors.DIMENSIONS) - set(DIMENSION_LABELS)
+)
+
+
+def _local(value: Any) -> Any:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return timezone.localtime(moment)
+
+
+def _local_month(value: Any) -> str:
+    return date_format(_local(value), "m/Y") if value else "—"
+
+
+def report_label(group_by: str, row: dict[str, Any]) -> str:
+    """What a person reads for a group: a local date for a period, the choice's label for a
+    code, the name for a row of another table."""
+    group = row["group"]
+    if group is None or group == "":
+        return "—"
+    if group_by == "day":
+        return date_format(_local(group), "SHORT_DATE_FORMAT")
+    if group_by == "week":
+        return str(_("week of %(date)s") % {"date": date_format(_local(group), "d/m/Y")})
+    if group_by == "month":
+        return _local_month(group)
+    if group_by == "kind":
+        return str(SurveyKind(group).label) if group in SurveyKind.values else str(group)
+    if group_by == "channel":
+        return str(ChannelKind(group).label) if group in ChannelKind.values else str(group)
+    return str(row["label"] if row["label"] is not None else group)
 
 
 @admin.register(SurveyResponse)
@@ -278,11 +357,38 @@ class MessageSentimentAdmin(ReadOnlyAdmin):
         return qs.filter(ticket__in=visible_tickets(request.user).values("pk"))
 
 
+ALERT_KINDS = {
+    "low_csat": _("Low satisfaction score"),
+    "negative_sentiment": _("Very negative customer message"),
+}
+
+
+def alert_kind_label(kind: str) -> str:
+    return str(ALERT_KINDS.get(kind, kind))
+
+
+class AlertKindFilter(admin.SimpleListFilter):
+    title = _("type")
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(ALERT_KINDS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Alert]) -> QuerySet[Alert]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Alert)
 class AlertAdmin(ReadOnlyAdmin):
-    list_display = ("kind", "ticket", "recipient", "created_at", "emailed_at")
-    list_filter = ("kind",)
+    list_display = ("kind_label", "ticket", "recipient", "created_at", "emailed_at")
+    list_filter = (AlertKindFilter,)
     list_select_related = ("ticket", "recipient")
+    fields = ("kind_label", "ticket", "recipient", "text", "created_at", "emailed_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("type"), ordering="kind")
+    def kind_label(self, obj: Alert) -> str:
+        return alert_kind_label(obj.kind)
 
 
 class CriterionInline(admin.TabularInline):
@@ -291,7 +397,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(LeadsMayManage, admin.ModelAdmin):
     list_display = ("name", "is_active")
     inlines = (CriterionInline,)
 
@@ -434,12 +540,13 @@ def _ticket_page_sentiment(request: HttpRequest, ticket: Any) -> dict[str, Any]:
     return {"message_badges": badges, "sentiment_trend": ticket_sentiment_trend(ticket=ticket)}
 
 
-class CustomerSentimentInline(admin.TabularInline):
+class CustomerSentimentInline(LeadsMayView, admin.TabularInline):
     """The customer's analysed messages, newest first: how their mood has gone over time."""
 
     model = MessageSentiment
     fk_name = "customer"
-    fields = ("created_at", "ticket", "label", "score", "analyser_version")
+    template = "admin/tickets/readonly_tabular.html"
+    fields = ("created_at", "message_excerpt", "ticket_link", "mood", "score")
     readonly_fields = fields
     ordering = ("-created_at",)
     extra = 0
@@ -448,7 +555,23 @@ class CustomerSentimentInline(admin.TabularInline):
     verbose_name_plural = _("sentiment of messages")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MessageSentiment]:
-        return super().get_queryset(request).filter(pending=False).select_related("ticket")
+        return (
+            super().get_queryset(request).filter(pending=False).select_related("ticket", "message")
+        )
+
+    @admin.display(description=_("message"))
+    def message_excerpt(self, obj: MessageSentiment) -> str:
+        body = " ".join(obj.message.body.split())
+        return body if len(body) <= 120 else body[:119] + "…"
+
+    @admin.display(description=_("ticket"))
+    def ticket_link(self, obj: MessageSentiment) -> str:
+        url = reverse("admin:tickets_ticket_change", args=[obj.ticket_id])
+        return format_html('<a href="{}">{}</a>', url, obj.ticket.reference)
+
+    @admin.display(description=_("sentiment"))
+    def mood(self, obj: MessageSentiment) -> str:
+        return f"{SENTIMENT_MARK.get(obj.label, '')} {obj.get_label_display()}".strip()
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -456,3 +579,40 @@ class CustomerSentimentInline(admin.TabularInline):
 
 add_ticket_page_context(_ticket_page_sentiment)
 add_customer_inline(CustomerSentimentInline)
+
+
+# --- the report in the app list and the sidebar ------------------------------------------------
+
+
+def _report_entry(request: HttpRequest) -> dict[str, Any] | None:
+    invitations = admin.site._registry.get(SurveyInvitation)
+    if invitations is None or not invitations.has_view_permission(request):
+        return None
+    return {
+        "name": _("Customer feedback report"),
+        "object_name": "FeedbackReport",
+        "perms": {"add": False, "change": False, "delete": False, "view": True},
+        "admin_url": reverse("admin:feedback_report"),
+        "add_url": None,
+        "view_only": True,
+    }
+
+
+def _with_report_link(get_app_list: Any) -> Any:
+    """The report is a page, not a model, so the admin would list it nowhere; it goes first in
+    the Feedback section of the app list and the sidebar for whoever may open it. Wrapping the
+    site's method (instead of a custom AdminSite) leaves the site and its index page alone."""
+
+    def get_app_list_with_report(request: HttpRequest, app_label: str | None = None) -> Any:
+        app_list = get_app_list(request, app_label)
+        for app in app_list:
+            if app.get("app_label") == "feedback":
+                entry = _report_entry(request)
+                if entry is not None:
+                    app["models"].insert(0, entry)
+        return app_list
+
+    return get_app_list_with_report
+
+
+admin.site.get_app_list = _with_report_link(admin.site.get_app_list)  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from customers.services import normalize_phone
 
 from . import selectors
 from .models import Priority, Ticket, TicketStatus
+from .search import search_q
 
 
 class TicketFilter(filters.FilterSet):
@@ -38,7 +39,10 @@ class TicketFilter(filters.FilterSet):
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = filters.CharFilter(
-        method="filter_q", label="Reference, subject, customer email or phone contains"
+        method="filter_q",
+        label=(
+            "Reference (or its beginning), subject, customer name, email or phone; accents optional"
+        ),
     )
     sla_breached = filters.BooleanFilter(field_name="sla_breached", label="Breached an SLA target")
     sla_due_within = filters.NumberFilter(
@@ -77,17 +81,11 @@ class TicketFilter(filters.FilterSet):
         text = value.strip()
         if not text:
             return queryset
-        match = (
-            Q(reference__iexact=text)
-            | Q(subject__icontains=text)
-            | Q(customer__email__icontains=text)
-            | Q(customer__phone__contains=text)
-        )
         # Phones are stored in E.164; "0912 345 678" should find "+84912345678".
         if sum(ch.isdigit() for ch in text) >= 8:
             with contextlib.suppress(CustomerError):
-                match |= Q(customer__phone=normalize_phone(text))
-        return queryset.filter(match)
+                return queryset.filter(Q(customer__phone=normalize_phone(text)) | search_q(text))
+        return queryset.filter(search_q(text))
 
     def filter_sla_due_within(
         self, queryset: QuerySet[Ticket], name: str, value: Any

@@ -1,4 +1,5 @@
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -295,8 +296,10 @@ class Ticket(models.Model):
     sla_breached = models.BooleanField(_("SLA breached"), default=False)
     # The earliest warning or due time still to act on; the sweep's one indexed query reads it.
     sla_next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Reference, subject and customer folded for accent-insensitive search (tickets.search).
+    search_text = models.TextField(default="", blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -316,6 +319,24 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.reference}] {self.subject}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A derived column, not a side effect: kept with the row it describes so every way a
+        # ticket is written (services, factories, a merge moving it) leaves it searchable.
+        fields = kwargs.get("update_fields")
+        if self._state.adding or fields is None and not self.search_text:
+            self._fill_search_text()
+        elif fields is not None and {"subject", "customer", "customer_id"} & set(fields):
+            self._fill_search_text()
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def _fill_search_text(self) -> None:
+        from .search import ticket_search_text
+
+        self.search_text = ticket_search_text(
+            reference=self.reference, subject=self.subject, customer=self.customer
+        )
 
     @property
     def is_open(self) -> bool:

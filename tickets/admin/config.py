@@ -186,6 +186,7 @@ class CustomerTicketInline(admin.TabularInline):
 
     model = Ticket
     fk_name = "customer"
+    template = "admin/tickets/readonly_tabular.html"
     fields = ("ticket_link", "subject", "status", "queue", "assignee", "created_at")
     readonly_fields = fields
     extra = 0

@@ -27,6 +27,7 @@ from .. import services
 from ..admin_views import download_attachment
 from ..errors import TicketError
 from ..models import InteractionReason, MessageKind, Ticket
+from ..search import search_tickets
 from ..selectors import next_sla_due, sla_due_within, ticket_thread, visible_tickets
 from .forms import TicketAddForm, TicketChangeForm
 
@@ -109,18 +110,18 @@ class TicketAdmin(ServiceHistoryAdmin):
     domain_errors = (TicketError,)
     list_display = (
         "reference",
-        "subject",
-        "customer",
-        "queue",
-        "assignee",
+        "subject_line",
+        "customer_name",
+        "queue_name",
+        "assignee_name",
         "status",
         "priority",
-        "reason",
-        "channel",
+        "reason_name",
+        "channel_name",
         "sla_due",
-        "created_at",
+        "created",
     )
-    list_display_links = ("reference", "subject")
+    list_display_links = ("reference", "subject_line")
     list_filter = (
         "status",
         "priority",
@@ -132,18 +133,54 @@ class TicketAdmin(ServiceHistoryAdmin):
         SLAListFilter,
     )
     list_select_related = ("customer", "queue", "assignee", "reason", "reason__parent")
-    search_fields = (
-        "=reference",
-        "subject",
-        "customer__email",
-        "customer__phone",
-        "customer__name",
+    # Shown as the search box's help; the search itself is tickets.search (accents optional,
+    # reference by prefix), see get_search_results.
+    search_fields = ("reference", "subject", "customer__name", "customer__email", "customer__phone")
+    search_help_text = _(
+        "Reference (or its beginning), subject, customer name, email or phone; accents optional."
     )
     autocomplete_fields = ("customer", "tags")
     list_per_page = 50
     # "50 of 1,234,567" needs a COUNT(*) over the whole table on every page; the filtered count
     # is enough to page through.
     show_full_result_count = False
+
+    # Long texts are cut to one line by the list's stylesheet; the full text is the tooltip.
+    @admin.display(description=_("subject"), ordering="subject")
+    def subject_line(self, ticket: Ticket) -> str:
+        return _one_line(ticket.subject)
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_name(self, ticket: Ticket) -> str:
+        return _one_line(str(ticket.customer))
+
+    @admin.display(description=_("queue"), ordering="queue__name")
+    def queue_name(self, ticket: Ticket) -> str:
+        return _one_line(ticket.queue.name)
+
+    @admin.display(description=_("assignee"), ordering="assignee__username")
+    def assignee_name(self, ticket: Ticket) -> str:
+        agent = ticket.assignee
+        return _one_line(agent.get_full_name() or agent.get_username()) if agent else "—"
+
+    @admin.display(description=_("reason"), ordering="reason__code")
+    def reason_name(self, ticket: Ticket) -> str:
+        return _one_line(str(ticket.reason)) if ticket.reason_id else "—"
+
+    @admin.display(description=_("origin channel"), ordering="channel")
+    def channel_name(self, ticket: Ticket) -> str:
+        return _one_line(ticket.get_channel_display())
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, ticket: Ticket) -> str:
+        local = timezone.localtime(ticket.created_at)
+        short = "%d/%m %H:%M" if local.year == timezone.localtime().year else "%d/%m/%Y"
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            local.isoformat(),
+            local.strftime("%Y-%m-%d %H:%M"),
+            local.strftime(short),
+        )
 
     @admin.display(description=_("SLA due"), ordering="sla_next_check_at")
     def sla_due(self, ticket: Ticket) -> str:
@@ -238,6 +275,11 @@ class TicketAdmin(ServiceHistoryAdmin):
         # Agents see the tickets of their queues only; a ticket outside them is "not found" on
         # every page of this admin (change, history, actions, attachments).
         return visible_tickets(request.user, super().get_queryset(request))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str
+    ) -> tuple[QuerySet[Ticket], bool]:
+        return search_tickets(queryset, search_term), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Ticket | None = None) -> Any:
         if obj is None:
@@ -430,6 +472,10 @@ class TicketAdmin(ServiceHistoryAdmin):
             lambda t: services.reopen_ticket(ticket=t, by=request.user),
             str(_("%(count)d ticket(s) reopened.")),
         )
+
+
+def _one_line(text: str) -> str:
+    return format_html('<span class="cim-cut" title="{}">{}</span>', text, text)
 
 
 def _naturaldelta(left: Any) -> str:
