@@ -57,6 +57,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.search import fold, search_q, ticket_search_text
 from tickets.sla import unnotified_breach_ids
 
 pytestmark = pytest.mark.django_db
@@ -298,6 +299,21 @@ def test_bulk_load_creates_exactly_the_tickets_asked_for_with_valid_rows():
     for ticket in new.filter(assignee__isnull=False).select_related("assignee")[:50]:
         assert ticket.assignee.agent_profile.queues.filter(pk=ticket.queue_id).exists()
     assert len({row["status"] for row in rows}) >= 4
+    # The search column is written as Ticket.save writes it: accent-free search finds them.
+    sample = new.select_related("customer").first()
+    assert sample.search_text == ticket_search_text(
+        reference=sample.reference, subject=sample.subject, customer=sample.customer
+    )
+    assert sample in Ticket.objects.filter(search_q(fold(sample.customer.name)))
+
+
+def test_demo_tickets_are_found_by_accent_free_search():
+    seed()
+    ticket = Ticket.objects.filter(subject__contains="–").select_related("customer").last()
+    assert ticket.search_text == ticket_search_text(
+        reference=ticket.reference, subject=ticket.subject, customer=ticket.customer
+    )
+    assert ticket in Ticket.objects.filter(search_q(fold(ticket.subject)))
 
 
 # --- A living helpdesk: time, SLA, people, feedback, journeys ---------------------------------

@@ -44,6 +44,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.search import ticket_search_text
 
 from .journeys import MARKER, write_contacts_without_tickets, write_ticket_journeys
 from .operations import CES_REASONS, QUIET_DAYS, SURVEY_RULES
@@ -341,6 +342,12 @@ class History:
         for plan in self.plans:
             ticket = plan.ticket
             ticket.updated_at = max(step[0] for step in plan.steps)
+        for plan in self.plans:
+            plan.ticket.search_text = ticket_search_text(
+                reference=plan.ticket.reference,
+                subject=plan.ticket.subject,
+                customer=plan.ticket.customer,
+            )
         tickets = Ticket.objects.bulk_create([plan.ticket for plan in self.plans])
         # bulk_create stamps auto_now fields with the real time; put the story's back.
         for plan in self.plans:
@@ -367,7 +374,8 @@ class History:
         self._surveys()
 
     def _history_rows(self) -> None:
-        names = [f.attname for f in Ticket._meta.concrete_fields]
+        tracked = {f.attname for f in HistoricalTicket._meta.concrete_fields}
+        names = [f.attname for f in Ticket._meta.concrete_fields if f.attname in tracked]
         rows = []
         for plan in self.plans:
             ticket = plan.ticket

@@ -28,6 +28,7 @@ from tickets.models import (
     TicketStatus,
     new_reference,
 )
+from tickets.search import customer_search_text, fold
 
 # Name parts and Vietnamese mobile prefixes (after +84) for made-up customers.
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ")
@@ -180,6 +181,8 @@ class BulkLoader:
             author_type=AuthorType.CUSTOMER,
         )
         self.tag_links = RowInserter(Ticket.tags.through, ("ticket_id", "tag_id"))
+        # The search column (tickets.search) is written here as Ticket.save would write it.
+        self.customer_text: dict[int, str] = {}
         self.segment_ids = list(Segment.objects.values_list("pk", flat=True))
         self.organization_ids = list(Organization.objects.values_list("pk", flat=True))
         del world  # the world guarantees the rows read above exist
@@ -247,6 +250,7 @@ class BulkLoader:
                     ignore_conflicts=True,
                 )
             ids.extend(c.pk for c in created)
+            self.customer_text.update((c.pk, customer_search_text(c)) for c in created)
         return ids
 
     def _ticket(
@@ -292,6 +296,7 @@ class BulkLoader:
             first_response if status != S.NEW else None,
             solved if status in (S.SOLVED, S.CLOSED) else None,
             closed if status == S.CLOSED else None,
+            f"{fold(f'{reference} {subject}')} | {self.customer_text.get(customer_id, '')}",
         )
         return values, BODIES[language][category].format(order=order)
 
@@ -336,6 +341,7 @@ TICKET_COLUMNS = (
     "first_responded_at",
     "solved_at",
     "closed_at",
+    "search_text",
 )
 
 
