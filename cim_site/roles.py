@@ -33,6 +33,10 @@ GRANTS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("knowledge_base", "article", ("view",)),
         # their own quality reviews only (the admin narrows the rows)
         ("feedback", "qareview", ("view",)),
+        # macros: their personal ones, and the queue's if they lead it (the admin narrows rows);
+        # their own signature
+        ("tickets", "macro", ("view", "add", "change", "delete")),
+        ("tickets", "agentsignature", ("view", "add", "change")),
     ],
     REASON_MANAGER: [("tickets", "interactionreason", ("view", "add", "change"))],
 }

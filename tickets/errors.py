@@ -13,6 +13,8 @@ class TicketErrorCode(StrEnum):
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     ATTACHMENT_TYPE = "attachment_type"
     INVALID_TAG = "invalid_tag"
+    # The user may not do this here (a macro or queue outside what they may use); API: 403.
+    NOT_ALLOWED = "not_allowed"
 
 
 # Codes that mean "the ticket is not in a state for this", rendered as 409 by the API.

@@ -702,3 +702,177 @@ class SLAEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_metric_display()} {self.get_kind_display()} on {self.ticket_id}"
+
+
+# --- Macros: canned answers with actions, and agents' signatures (tickets.macros) -------------
+
+
+class MacroVisibility(models.TextChoices):
+    PERSONAL = "personal", _("Personal (only me)")
+    QUEUE = "queue", _("Agents of a queue")
+    EVERYONE = "everyone", _("Everyone")
+
+
+class MacroAssign(models.TextChoices):
+    NONE = "", _("Leave the assignee")
+    ME = "me", _("The agent applying the macro")
+    AGENT = "agent", _("A named agent")
+
+
+def validate_macro_text(value: str) -> None:
+    from .macros import check_placeholders
+
+    check_placeholders(value)
+
+
+class Macro(models.Model):
+    """A canned answer (in both languages, with a few placeholders) and the ticket changes that
+    go with it; applied by tickets.macros.apply_macro."""
+
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    visibility = models.CharField(
+        _("visible to"),
+        max_length=10,
+        choices=MacroVisibility.choices,
+        default=MacroVisibility.PERSONAL,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="macros",
+        verbose_name=_("owner"),
+    )
+    queue = models.ForeignKey(
+        Queue,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="macros",
+        verbose_name=_("for the agents of queue"),
+    )
+    reply_vi = models.TextField(
+        _("reply (Vietnamese)"), blank=True, validators=[validate_macro_text]
+    )
+    reply_en = models.TextField(_("reply (English)"), blank=True, validators=[validate_macro_text])
+    set_status = models.CharField(
+        _("set status"), max_length=10, choices=TicketStatus.choices, blank=True
+    )
+    set_priority = models.PositiveSmallIntegerField(
+        _("set priority"), choices=Priority.choices, null=True, blank=True
+    )
+    set_queue = models.ForeignKey(
+        Queue,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("move to queue"),
+    )
+    set_reason = models.ForeignKey(
+        InteractionReason,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("set reason"),
+        limit_choices_to={"parent__isnull": False, "is_active": True},
+    )
+    add_tags = models.CharField(
+        _("add tags"), max_length=255, blank=True, help_text=_("Separated by commas.")
+    )
+    remove_tags = models.CharField(
+        _("remove tags"), max_length=255, blank=True, help_text=_("Separated by commas.")
+    )
+    assign = models.CharField(
+        _("assign to"), max_length=5, choices=MacroAssign.choices, blank=True, default=""
+    )
+    assign_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("named agent"),
+        limit_choices_to={"is_staff": True, "is_active": True},
+    )
+    send_at_once = models.BooleanField(
+        _("send at once"),
+        default=False,
+        help_text=_("Send the reply when applied; otherwise it goes into the reply box to edit."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    usage_count = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["usage_count", "last_used_at"])
+
+    class Meta:
+        ordering = ["-usage_count", "name_vi", "id"]
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+        indexes = [models.Index(fields=["visibility", "is_active"], name="macro_visibility")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "vi").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_vi
+
+    def tag_list(self, field: str) -> list[str]:
+        return [t.strip() for t in getattr(self, field).split(",") if t.strip()]
+
+    @property
+    def has_actions(self) -> bool:
+        return bool(
+            self.set_status
+            or self.set_priority
+            or self.set_queue_id
+            or self.set_reason_id
+            or self.add_tags.strip()
+            or self.remove_tags.strip()
+            or self.assign
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.visibility == MacroVisibility.PERSONAL and not self.owner_id:
+            errors["owner"] = _("A personal macro needs an owner.")
+        if self.visibility == MacroVisibility.QUEUE and not self.queue_id:
+            errors["queue"] = _("Pick the queue whose agents may use this macro.")
+        if self.assign == MacroAssign.AGENT and not self.assign_agent_id:
+            errors["assign_agent"] = _("Pick the agent to assign to.")
+        if self.assign != MacroAssign.AGENT and self.assign_agent_id:
+            errors["assign_agent"] = _("Choose “A named agent” to assign to this agent.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class AgentSignature(models.Model):
+    """Appended to the agent's public replies, in the reply's language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent_signature",
+        verbose_name=_("agent"),
+    )
+    signature_vi = models.TextField(_("signature (Vietnamese)"), blank=True, max_length=1000)
+    signature_en = models.TextField(_("signature (English)"), blank=True, max_length=1000)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def for_language(self, language: str) -> str:
+        own = self.signature_en if language == "en" else self.signature_vi
+        return (own or self.signature_vi or self.signature_en).strip()

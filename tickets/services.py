@@ -3,7 +3,9 @@ are changed, the history actor set, side effects left to receivers and on_commit
 
 import hashlib
 import mimetypes
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -69,9 +71,23 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
+# Set by a caller that makes several changes for one purpose (a macro): each change stays its own
+# audited history row, and every row names that purpose as its reason.
+_change_label: ContextVar[str] = ContextVar("cim_change_label", default="")
+
+
+@contextmanager
+def change_label(label: str) -> Iterator[None]:
+    token = _change_label.set(label)
+    try:
+        yield
+    finally:
+        _change_label.reset(token)
+
+
 def _save(ticket: Ticket, *, by: Any, reason: str = "", fields: Sequence[str]) -> None:
     ticket._history_user = by  # type: ignore[attr-defined]
-    ticket._change_reason = reason  # type: ignore[attr-defined]
+    ticket._change_reason = _change_label.get() or reason  # type: ignore[attr-defined]
     ticket.save(update_fields=[*fields, "updated_at"])
 
 
@@ -342,6 +358,7 @@ def reply(
             TicketErrorCode.TICKET_CLOSED,
             _("Ticket %(ref)s is closed; open a new ticket instead.") % {"ref": ticket.reference},
         )
+    body = _signed(body, by=by, language=ticket.language)
     fields: list[str] = []
     target = status or (S.OPEN if ticket.status == S.NEW else None)
     if target:
@@ -365,6 +382,18 @@ def reply(
     _save(ticket, by=by, reason="reply", fields=fields)
     _announce_status(ticket, by)
     return message
+
+
+def _signed(body: str, *, by: Any, language: str) -> str:
+    """The body with the agent's signature in the reply's language (tickets.macros), once."""
+    from .macros import signature_for
+
+    signature = signature_for(by, language)
+    if not signature or body.endswith(signature):
+        return body
+    signed = f"{body}\n\n{signature}"
+    # A reply at the length limit goes out unsigned rather than cut.
+    return signed if len(signed) <= settings.CIM_MESSAGE_MAX_CHARS else body
 
 
 @transaction.atomic

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from channels.api import ChannelViewSet, EventViewSet, InteractionViewSet, JourneyViewSet
@@ -13,6 +14,7 @@ from feedback.api import (
 )
 from knowledge_base.api import ArticleViewSet, ContentGapViewSet
 from tickets.api import QueueViewSet, ReasonViewSet, TicketViewSet
+from tickets.api.macros import ApplyMacroView, MacroViewSet
 from tickets.api.sla import CalendarViewSet, PolicyViewSet
 
 router = DefaultRouter()
@@ -38,4 +40,8 @@ router.register("qa/reviews", ReviewViewSet, basename="qa-review")
 router.register("kb-articles", ArticleViewSet, basename="kb-article")
 router.register("kb-content-gaps", ContentGapViewSet, basename="kb-content-gap")
 router.register("chat/bot-metrics", BotMetricsViewSet, basename="chat-bot-metrics")
-urlpatterns = router.urls
+router.register("macros", MacroViewSet, basename="macro")
+urlpatterns = [
+    *router.urls,
+    path("tickets/<int:pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),
+]

@@ -9,11 +9,14 @@ from .config import (
     StaffUserAdmin,
     TagAdmin,
 )
+from .macros import AgentSignatureAdmin, MacroAdmin
 from .sla import BusinessCalendarAdmin, SLAEventAdmin, SLAPolicyAdmin
 from .ticket import TicketAdmin
 
 __all__ = [
     "AgentProfileAdmin",
+    "AgentSignatureAdmin",
+    "MacroAdmin",
     "BusinessCalendarAdmin",
     "SLAEventAdmin",
     "SLAPolicyAdmin",

@@ -207,7 +207,7 @@ class TicketAdmin(ServiceHistoryAdmin):
             _naturaldelta(left),
         )
 
-    actions = ("assign_to_me", "solve", "close", "reopen")
+    actions = ("assign_to_me", "solve", "close", "reopen", "apply_macro")
     readonly_fields = (
         "reference",
         "subject",
@@ -472,6 +472,13 @@ class TicketAdmin(ServiceHistoryAdmin):
             lambda t: services.reopen_ticket(ticket=t, by=request.user),
             str(_("%(count)d ticket(s) reopened.")),
         )
+
+    @admin.action(description=_("Apply macro…"), permissions=["change"])
+    def apply_macro(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> Any:
+        # The intermediate page and the per-ticket report live with the macros (admin/macros.py).
+        from .macros import apply_macro_action
+
+        return apply_macro_action(self, request, queryset)
 
 
 def _one_line(text: str) -> str:
