@@ -231,11 +231,12 @@ def apply_view(request: HttpRequest, ticket_id: int, model_admin: MacroAdmin) ->
         return _error(exc.message, 409 if exc.code in CONFLICT_CODES else 400)
     sent = result.sent_message is not None
     if sent or macro.has_actions:
-        messages.success(
-            request,
-            _("Macro “%(name)s” applied%(sent)s.")
-            % {"name": macro.name, "sent": _(" and its reply sent") if sent else ""},
+        done = (
+            _("Macro “%(name)s” applied and its reply sent.")
+            if sent
+            else _("Macro “%(name)s” applied.")
         )
+        messages.success(request, done % {"name": macro.name})
     return JsonResponse(
         {
             "reply": "" if sent else result.reply_text,
