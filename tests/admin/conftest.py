@@ -27,8 +27,9 @@ from tests.factories import (
     UserFactory,
 )
 from tests.feedback.data import make_feedback_rows
-from tickets import services
+from tickets import macros, services
 from tickets.models import (
+    AgentSignature,
     BusinessCalendar,
     ClosedDate,
     OpeningHours,
@@ -178,6 +179,10 @@ def full_data(db, admin_user, agent, queue, customer, groups):
     )
     make_feedback_rows(ticket=surveyed, agent=agent, reviewer=admin_user)
     alert_queue_lead(ticket=surveyed, kind="low_csat", text="CSAT 1/5")
+    macros.create_macro(
+        by=admin_user, name_vi="Chào khách", visibility="everyone", reply_vi="Chào anh/chị."
+    )
+    AgentSignature.objects.create(user=agent, signature_vi="Trân trọng")
     return {
         "ticket": ticket,
         "reason": reason,

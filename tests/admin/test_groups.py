@@ -39,6 +39,13 @@ def test_migrations_create_the_groups_with_their_permissions():
         "knowledge_base.view_article",
         "knowledge_base.view_category",
         "feedback.view_qareview",
+        "tickets.view_macro",
+        "tickets.add_macro",
+        "tickets.change_macro",
+        "tickets.delete_macro",
+        "tickets.view_agentsignature",
+        "tickets.add_agentsignature",
+        "tickets.change_agentsignature",
     } == agent
 
     assert codes("Reason manager") == {
