@@ -132,7 +132,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per line")
     parser.add_argument(
         "--only",
-        choices=("sqlite", "postgresql", "sla", "email", "sentiment", "kb"),
+        choices=("sqlite", "postgresql", "sla", "email", "sentiment", "kb", "macros"),
         help="run one part only",
     )
     parser.add_argument("--sla-sizes", default="100000,1000000", help="open tickets per sweep run")
@@ -174,6 +174,8 @@ def main() -> int:
         ok = run_sla_leg(database_url, args) and ok
     elif not is_pg and args.only in (None, "sla"):
         print("SLA sweep and routing: skipped (PostgreSQL only; set DATABASE_URL=postgres://…)")
+    if args.only in (None, "postgresql", "macros") and is_pg:
+        ok = run_macros_leg(database_url, args) and ok
     return 0 if ok else 1
 
 
@@ -226,6 +228,32 @@ def run_sla_leg(database_url: str, args: argparse.Namespace) -> bool:
         f"routing: {routing['tickets']:,} tickets assigned at {routing['per_second']:.0f}/s "
         f"with {routing['agents']} online agents (one worker)"
     )
+    return True
+
+
+def run_macros_leg(database_url: str, args: argparse.Namespace) -> bool:
+    """bench/macros.py in a database of its own: applying a macro at args.tickets tickets."""
+    name = f"{PG_BENCH_DB}_macros"
+    maintenance, bench_url = postgres_urls(database_url)
+    recreate_pg_database(maintenance, name=name)
+    try:
+        result = run_leg_process(
+            label="postgresql: applying a macro",
+            var_name="macros",
+            module_args=["bench.macros", f"--tickets={args.tickets}"],
+            database_url=bench_url.replace(f"/{PG_BENCH_DB}", f"/{name}"),
+        )
+    finally:
+        recreate_pg_database(maintenance, drop_only=True, name=name)
+    if "error" in result:
+        print(f"macro bench failed: {result['error']}")
+        return False
+    print()
+    print(f"apply a macro (PostgreSQL, {result['tickets']:,} tickets)")
+    print(f"{'what':<42}{'median':>10}{'p95':>10}{'statements':>12}")
+    for m in result["measurements"]:
+        statements = "/".join(str(q) for q in m["statements"])
+        print(f"{m['what']:<42}{m['median_ms']:>8.1f}ms{m['p95_ms']:>8.1f}ms{statements:>12}")
     return True
 
 

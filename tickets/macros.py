@@ -185,7 +185,9 @@ def apply_macro(*, ticket: Ticket, macro: Macro, by: Any, send: bool | None = No
         raise _not_allowed(_("You cannot use this macro on this ticket."), field="macro")
     send = macro.send_at_once if send is None else send
     # Locked first, so the checks below and the changes read the same row.
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("customer").get(pk=ticket.pk)
+    )
     if ticket.status == TicketStatus.CLOSED and (macro.has_actions or send):
         raise TicketError(
             TicketErrorCode.TICKET_CLOSED,
@@ -296,7 +298,7 @@ def update_macro(*, macro: Macro, by: Any, **changes: Any) -> Macro:
     unknown = set(changes) - set(MACRO_FIELDS)
     if unknown:
         raise TypeError(f"update_macro() got unexpected fields: {sorted(unknown)}")
-    macro = Macro.objects.select_for_update().select_related("queue").get(pk=macro.pk)
+    macro = Macro.objects.select_for_update().get(pk=macro.pk)
     # Allowed to touch it as it is, and to keep it as it will be.
     _check_manage(macro, by)
     for field, value in changes.items():
@@ -306,7 +308,7 @@ def update_macro(*, macro: Macro, by: Any, **changes: Any) -> Macro:
 
 @transaction.atomic
 def delete_macro(*, macro: Macro, by: Any) -> None:
-    macro = Macro.objects.select_for_update().select_related("queue").get(pk=macro.pk)
+    macro = Macro.objects.select_for_update().get(pk=macro.pk)
     _check_manage(macro, by)
     macro._history_user = by  # type: ignore[attr-defined]
     macro.delete()
