@@ -250,10 +250,10 @@ def run_macros_leg(database_url: str, args: argparse.Namespace) -> bool:
         return False
     print()
     print(f"apply a macro (PostgreSQL, {result['tickets']:,} tickets)")
-    print(f"{'what':<42}{'median':>10}{'p95':>10}{'statements':>12}")
+    print(f"{'what':<42}{'median':>10}{'p95':>10}  statements")
     for m in result["measurements"]:
         statements = "/".join(str(q) for q in m["statements"])
-        print(f"{m['what']:<42}{m['median_ms']:>8.1f}ms{m['p95_ms']:>8.1f}ms{statements:>12}")
+        print(f"{m['what']:<42}{m['median_ms']:>8.1f}ms{m['p95_ms']:>8.1f}ms  {statements}")
     return True
 
 
