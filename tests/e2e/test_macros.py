@@ -108,3 +108,33 @@ def test_agent_applies_a_macro_edits_and_sends_it(new_page, desk, request):
     assert ticket.priority == Priority.HIGH
     assert list(ticket.tags.values_list("name", flat=True)) == ["loi-e21"]
     assert Macro.objects.get(name_vi="Xin lỗi và ưu tiên").usage_count == 4
+
+
+def test_bulk_apply_macro_reports_each_ticket(new_page, desk, request):
+    ticket = desk["ticket"]
+    closed = services.create_ticket(
+        customer=CustomerFactory(name="Lê Thu"),
+        subject="Đã đóng rồi",
+        body="?",
+        queue=ticket.queue,
+    )
+    services.close_ticket(ticket=closed, by=desk["agent"])
+    page = new_page(locale="en-US", viewport=DESKTOP)
+    _log_in(page, "lan.agent")
+    for t in (ticket, closed):
+        page.locator("#result_list tbody tr").filter(has_text=t.reference).locator(
+            "input.action-select"
+        ).check()
+    page.locator("select[name=action]").select_option("apply_macro")
+    page.locator("button[name=index]").click()
+    page.wait_for_load_state()
+    page.locator("#cim-bulk-macro").select_option(label="Xin lỗi và ưu tiên")
+    save_screenshot(page, request, "bulk-pick")
+    page.locator("input[name=apply]").click()
+    page.wait_for_load_state()
+    report = page.locator("#cim-macro-report")
+    assert report.locator("tr.cim-ok").filter(has_text=ticket.reference).count() == 1
+    assert report.locator("tr.cim-refused").filter(has_text=closed.reference).count() == 1
+    save_screenshot(page, request, "bulk-report")
+    ticket.refresh_from_db()
+    assert ticket.priority == Priority.HIGH
