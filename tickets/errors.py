@@ -13,10 +13,23 @@ class TicketErrorCode(StrEnum):
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     ATTACHMENT_TYPE = "attachment_type"
     INVALID_TAG = "invalid_tag"
+    # Agent workspace: merge, links, the stale-reply check.
+    MERGE_INVALID = "merge_invalid"
+    MERGE_OTHER_CUSTOMER = "merge_other_customer"
+    MERGE_FORBIDDEN = "merge_forbidden"
+    LINK_INVALID = "link_invalid"
+    STALE_REPLY = "stale_reply"
 
 
 # Codes that mean "the ticket is not in a state for this", rendered as 409 by the API.
-CONFLICT_CODES = frozenset({TicketErrorCode.INVALID_TRANSITION, TicketErrorCode.TICKET_CLOSED})
+CONFLICT_CODES = frozenset(
+    {
+        TicketErrorCode.INVALID_TRANSITION,
+        TicketErrorCode.TICKET_CLOSED,
+        TicketErrorCode.MERGE_OTHER_CUSTOMER,
+        TicketErrorCode.STALE_REPLY,
+    }
+)
 
 
 class TicketError(Exception):
