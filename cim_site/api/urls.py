@@ -13,6 +13,7 @@ from feedback.api import (
 )
 from knowledge_base.api import ArticleViewSet, ContentGapViewSet
 from tickets.api import QueueViewSet, ReasonViewSet, TicketViewSet
+from tickets.api.relations import NotificationViewSet, TicketRelationViewSet
 from tickets.api.sla import CalendarViewSet, PolicyViewSet
 
 router = DefaultRouter()
@@ -38,4 +39,7 @@ router.register("qa/reviews", ReviewViewSet, basename="qa-review")
 router.register("kb-articles", ArticleViewSet, basename="kb-article")
 router.register("kb-content-gaps", ContentGapViewSet, basename="kb-content-gap")
 router.register("chat/bot-metrics", BotMetricsViewSet, basename="chat-bot-metrics")
+# Merge and links live under /tickets/{id}/ beside TicketViewSet's own routes.
+router.register("tickets", TicketRelationViewSet, basename="ticket-relation")
+router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = router.urls
