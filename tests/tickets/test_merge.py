@@ -211,3 +211,63 @@ def test_concurrent_crossed_merges_do_not_deadlock(customer, queue):
     assert sorted(map(str, outcomes)) == ["merge_invalid", "merged"]
     merged = Ticket.objects.filter(merged_into__isnull=False).count()
     assert merged == 2
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def agent_client(client, agent, other_agent):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    importlib.import_module("cim_site.migrations.0001_groups").create_groups(apps, None)
+    for user in (agent, other_agent):
+        user.groups.add(Group.objects.get(name="Agent"))
+    client.force_login(agent)
+    return client
+
+
+def test_bulk_merge_shows_what_moves_then_merges(agent_client, customer, queue):
+    keep, dup, other = (_ticket(customer, queue, n) for n in ("keep", "dup", "other"))
+    stranger = _ticket(CustomerFactory(name="Khách khác"), queue, "stranger")
+    url = reverse("admin:tickets_ticket_changelist")
+    chosen = {"action": "merge_action", "_selected_action": [keep.pk, dup.pk, other.pk]}
+    page = agent_client.post(url, chosen)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert dup.reference in text and 'name="cim_merge_confirm"' in text
+    assert 'name="allow_other_customers"' not in text
+    done = agent_client.post(url, {**chosen, "cim_merge_confirm": "1", "target": keep.pk})
+    assert done.status_code == 302
+    assert set(Ticket.objects.filter(merged_into=keep).values_list("pk", flat=True)) == {
+        dup.pk,
+        other.pk,
+    }
+    # Two customers: the page asks for the confirmation; without it nothing happens.
+    mixed = {"action": "merge_action", "_selected_action": [keep.pk, stranger.pk]}
+    assert 'name="allow_other_customers"' in agent_client.post(url, mixed).content.decode()
+    agent_client.post(url, {**mixed, "cim_merge_confirm": "1", "target": keep.pk})
+    assert Ticket.objects.get(pk=stranger.pk).merged_into_id is None
+
+
+def test_ticket_page_merge_into_and_link_by_reference(agent_client, customer, queue, other_queue):
+    keep, dup, rel = (_ticket(customer, queue, n) for n in ("keep", "dup", "rel"))
+    hidden = _ticket(customer, other_queue, "hidden")
+    link_url = reverse("admin:tickets_ticket_link", args=[keep.pk])
+    agent_client.post(link_url, {"reference": rel.reference, "kind": "caused_by"})
+    assert TicketLink.objects.filter(from_ticket=keep, to_ticket=rel, kind="caused_by").exists()
+    page = agent_client.get(reverse("admin:tickets_ticket_change", args=[rel.pk]))
+    assert keep.reference in page.content.decode()
+    # Another queue's ticket is not found by reference, and its pages are 404 for this agent.
+    agent_client.post(link_url, {"reference": hidden.reference})
+    assert TicketLink.objects.count() == 1
+    assert (
+        agent_client.post(reverse("admin:tickets_ticket_link", args=[hidden.pk])).status_code == 404
+    )
+    merge_url = reverse("admin:tickets_ticket_merge", args=[dup.pk])
+    answer = agent_client.post(merge_url, {"reference": keep.reference[:6]})
+    assert answer["Location"] == reverse("admin:tickets_ticket_change", args=[keep.pk])
+    assert Ticket.objects.get(pk=dup.pk).merged_into_id == keep.pk
