@@ -143,6 +143,7 @@ def merge_tickets(
     signals.tickets_merged.send(sender=Ticket, target=target, sources=merging, by=by)
 
     refs = ", ".join(s.reference for s in merging)
+    who = by.get_full_name() or by.get_username()
     for source in merging:
         fields = services._set_status(source, TicketStatus.CLOSED, by=by)
         # Closing already stops the sweep (sla_next_check_at); the due times go too, so no list
@@ -156,7 +157,7 @@ def merge_tickets(
             ticket=source,
             kind=MessageKind.INTERNAL,
             author_type=AuthorType.SYSTEM,
-            body=_("Merged into %(ref)s by %(user)s.") % {"ref": target.reference, "user": by},
+            body=_("Merged into %(ref)s by %(user)s.") % {"ref": target.reference, "user": who},
             channel=source.channel,
         )
         services._save(source, by=by, reason=f"merged into {target.reference}", fields=fields)
@@ -166,7 +167,7 @@ def merge_tickets(
         kind=MessageKind.INTERNAL,
         author_type=AuthorType.SYSTEM,
         body=_("%(refs)s merged into this ticket by %(user)s (%(n)d messages moved).")
-        % {"refs": refs, "user": by, "n": moved},
+        % {"refs": refs, "user": who, "n": moved},
         channel=target.channel,
     )
     services._save(target, by=by, reason=f"merged {refs}", fields=[])
