@@ -53,11 +53,16 @@ def notify_merged(*, target: Ticket, sources: Iterable[Ticket], by: Any) -> None
 # --- reads ------------------------------------------------------------------------------------
 
 
-def unread_count(user: Any) -> int:
-    """One indexed COUNT on (recipient, read_at)."""
+BADGE_LIMIT = 100
+
+
+def unread_count(user: Any, *, limit: int | None = None) -> int:
+    """One indexed COUNT on (recipient, read_at). With `limit` the count stops there (the
+    badge shows "99+"), so an agent who never reads them does not make every page slower."""
     if not getattr(user, "is_authenticated", False) or not user.is_staff:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    return (unread[:limit] if limit else unread).count()
 
 
 def list_notifications(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:

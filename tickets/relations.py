@@ -170,7 +170,8 @@ def merge_tickets(
         % {"refs": refs, "user": who, "n": moved},
         channel=target.channel,
     )
-    services._save(target, by=by, reason=f"merged {refs}", fields=[])
+    # The history reason is a 100-character column; the full list is in the note above.
+    services._save(target, by=by, reason=f"merged {refs}"[:100], fields=[])
     if notify_customer:
         with translation.override(target.language):
             body = _(

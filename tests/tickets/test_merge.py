@@ -134,6 +134,14 @@ def test_merge_refuses_bad_input(pair, agent, customer, queue, case):
         relations.merge_tickets(by=agent, **args)
 
 
+def test_merge_of_many_tickets_keeps_the_history_reason_in_its_column(customer, queue, agent):
+    target = _ticket(customer, queue, "t")
+    sources = [_ticket(customer, queue, f"s{i}") for i in range(12)]
+    result = relations.merge_tickets(target=target, sources=sources, by=agent)
+    assert len(result.merged) == 12 and result.messages_moved == 12
+    assert len(target.history.first().history_change_reason) <= 100
+
+
 def test_merge_can_tell_the_customer_through_the_reply_service(pair, agent):
     target, source = pair
     relations.merge_tickets(target=target, sources=[source], by=agent, notify_customer=True)
