@@ -122,6 +122,17 @@ def test_assignment_notifies_the_agent_not_themselves(ticket, agent, lan):
     assert rows == [("lan", NotificationKind.ASSIGNED, agent.pk)]
 
 
+def test_routing_notifies_the_agent_it_picked(customer, queue, lan):
+    from tickets import routing
+    from tickets.models import Presence
+
+    routing.set_presence(profile=lan.agent_profile, presence=Presence.ONLINE)
+    ticket = services.create_ticket(customer=customer, subject="s", body="b", queue=queue)
+    assert routing.route_ticket(ticket_id=ticket.pk) == lan
+    row = Notification.objects.get()
+    assert (row.recipient, row.kind, row.actor) == (lan, NotificationKind.ASSIGNED, None)
+
+
 def test_customer_answer_notifies_the_assignee_and_mails_when_asked(ticket, agent, lan):
     services.add_customer_message(ticket=ticket, body="Không có ai")  # unassigned: nobody
     services.assign_ticket(ticket=ticket, agent=lan, by=agent)

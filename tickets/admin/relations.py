@@ -250,7 +250,8 @@ def merge_action(model_admin: Any, request: HttpRequest, queryset: QuerySet[Tick
     by_id = {t.pk: t for t in tickets}
     other_customers = len({t.customer_id for t in tickets}) > 1
     if request.POST.get("cim_merge_confirm"):
-        target = by_id.get(int(request.POST.get("target") or 0))
+        chosen = request.POST.get("target", "")
+        target = by_id.get(int(chosen)) if chosen.isdigit() else None
         if target is None:
             model_admin.message_user(request, _("Pick the ticket to keep."), messages.WARNING)
             return None
