@@ -96,8 +96,8 @@ def describe(notification: Notification) -> str:
 
 @shared_task(name="tickets.send_notification_email", acks_late=True, ignore_result=True)
 def send_notification_email_task(notification_id: int) -> bool:
-    """Mails one notification; an already read (or mailed-and-read) one is skipped, so a
-    redelivered task sends at most once more while it is still unread."""
+    """Mails one notification unless it has been read meanwhile. Not acks_late-safe against a
+    redelivery after the mail left (at most one extra mail); no row records the send."""
     from .staff_mail import admin_ticket_url, send_staff_mail
 
     notification = (
