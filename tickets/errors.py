@@ -15,10 +15,23 @@ class TicketErrorCode(StrEnum):
     INVALID_TAG = "invalid_tag"
     # The user may not do this here (a macro or queue outside what they may use); API: 403.
     NOT_ALLOWED = "not_allowed"
+    # Agent workspace: merge, links, the stale-reply check.
+    MERGE_INVALID = "merge_invalid"
+    MERGE_OTHER_CUSTOMER = "merge_other_customer"
+    MERGE_FORBIDDEN = "merge_forbidden"
+    LINK_INVALID = "link_invalid"
+    STALE_REPLY = "stale_reply"
 
 
 # Codes that mean "the ticket is not in a state for this", rendered as 409 by the API.
-CONFLICT_CODES = frozenset({TicketErrorCode.INVALID_TRANSITION, TicketErrorCode.TICKET_CLOSED})
+CONFLICT_CODES = frozenset(
+    {
+        TicketErrorCode.INVALID_TRANSITION,
+        TicketErrorCode.TICKET_CLOSED,
+        TicketErrorCode.MERGE_OTHER_CUSTOMER,
+        TicketErrorCode.STALE_REPLY,
+    }
+)
 
 
 class TicketError(Exception):

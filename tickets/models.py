@@ -183,6 +183,11 @@ class AgentProfile(models.Model):
     presence_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When routing last gave this agent a ticket: the longest idle agent goes first.
     last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notify_by_email = models.BooleanField(
+        _("email me my notifications"),
+        default=False,
+        help_text=_("Also send an email when a ticket is assigned to me or a customer answers."),
+    )
 
     class Meta:
         verbose_name = _("agent profile")
@@ -298,6 +303,16 @@ class Ticket(models.Model):
     sla_next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Reference, subject and customer folded for accent-insensitive search (tickets.search).
     search_text = models.TextField(default="", blank=True, editable=False)
+    # Set when this ticket was merged into another: its reference leads there (tickets.relations).
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
 
     history = HistoricalRecords(excluded_fields=["search_text"])
 
@@ -876,3 +891,72 @@ class AgentSignature(models.Model):
     def for_language(self, language: str) -> str:
         own = self.signature_en if language == "en" else self.signature_vi
         return (own or self.signature_vi or self.signature_en).strip()
+
+
+# --- Ticket relations and agent notifications (agent workspace) --------------------------------
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("Related")
+    DUPLICATE = "duplicate", _("Duplicate of")
+    CAUSED_BY = "caused_by", _("Caused by")
+
+
+class TicketLink(models.Model):
+    """A link between two tickets, shown on both. One row per pair, whichever side it was made
+    from (the link service replaces a link in the other direction); `kind` reads from
+    `from_ticket`: from_ticket is a duplicate of / caused by to_ticket."""
+
+    from_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    to_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=LinkKind.choices, default=LinkKind.RELATED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["from_ticket", "to_ticket"], name="uniq_ticket_link"),
+            models.CheckConstraint(
+                condition=~models.Q(from_ticket=models.F("to_ticket")), name="ticket_link_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["to_ticket"], name="ticket_link_to")]
+
+    def __str__(self) -> str:
+        return f"{self.from_ticket_id} {self.kind} {self.to_ticket_id}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", _("Ticket assigned to you")
+    CUSTOMER_REPLY = "customer_reply", _("Customer answered")
+    MERGED = "merged", _("Ticket merged")
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cim_notifications"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.ticket_id} for {self.recipient_id}"

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from . import notifications
 from .models import OPEN_STATUSES, AgentProfile, Presence, Ticket, TicketStatus
 from .queueing import enqueue_on_commit
 
@@ -86,6 +87,7 @@ def route_ticket(*, ticket_id: int, now: datetime | None = None) -> Any:
             ticket._change_reason = "routed"  # type: ignore[attr-defined]
             ticket.save(update_fields=["assignee", "updated_at"])
             AgentProfile.objects.filter(pk=profile.pk).update(last_assigned_at=now)
+            notifications.notify_assigned(ticket=ticket, by=None)
             return profile.user
     return None
 

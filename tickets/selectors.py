@@ -55,7 +55,7 @@ def list_tickets(*, user: Any, base: QuerySet[Ticket] | None = None) -> QuerySet
     queries."""
     return (
         visible_tickets(user, base)
-        .select_related("customer", "queue", "assignee", "reason", "reason__parent")
+        .select_related("customer", "queue", "assignee", "reason", "reason__parent", "merged_into")
         .prefetch_related("tags")
     )
 

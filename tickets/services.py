@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import ChannelKind, Customer
 
-from . import signals, sla
+from . import notifications, signals, sla
 from .errors import TicketError, TicketErrorCode
 from .models import (
     OPEN_STATUSES,
@@ -348,11 +348,16 @@ def reply(
     status: str | None = None,
     channel: str | None = None,
     attachments: Iterable[UploadedFile] = (),
+    seen_message_id: int | None = None,
 ) -> TicketMessage:
     """An agent's public reply. The first one stamps first_responded_at; a new ticket becomes
-    open unless the agent chooses another status (e.g. pending: waiting on the customer)."""
+    open unless the agent chooses another status (e.g. pending: waiting on the customer).
+    With `seen_message_id` (the newest message the agent's page showed), a customer message
+    written since then refuses the reply (STALE_REPLY), so the agent reads it first."""
     body = _clean_text(body)
     ticket = _lock(ticket)
+    if seen_message_id is not None:
+        _check_not_stale(ticket, seen_message_id)
     if ticket.status == S.CLOSED:
         raise TicketError(
             TicketErrorCode.TICKET_CLOSED,
@@ -394,6 +399,20 @@ def _signed(body: str, *, by: Any, language: str) -> str:
     signed = f"{body}\n\n{signature}"
     # A reply at the length limit goes out unsigned rather than cut.
     return signed if len(signed) <= settings.CIM_MESSAGE_MAX_CHARS else body
+
+
+def _check_not_stale(ticket: Ticket, seen_message_id: int) -> None:
+    # Decided under the ticket's lock: add_customer_message takes the same lock, so a customer
+    # message is either visible here or written after this reply.
+    newer = TicketMessage.objects.filter(
+        ticket=ticket, author_type=AuthorType.CUSTOMER, pk__gt=seen_message_id
+    )
+    if newer.exists():
+        raise TicketError(
+            TicketErrorCode.STALE_REPLY,
+            _("The customer wrote again after you opened this ticket; read it, then send."),
+            field="reply_body",
+        )
 
 
 @transaction.atomic
@@ -447,6 +466,7 @@ def add_customer_message(
     )
     _save(ticket, by=None, reason="customer message", fields=fields)
     _announce_status(ticket, None)
+    notifications.notify_customer_reply(ticket=ticket)
     return message
 
 
@@ -538,6 +558,7 @@ def assign_ticket(*, ticket: Ticket, agent: Any, by: Any) -> Ticket:
     _save(
         ticket, by=by, reason=f"assigned to {agent}" if agent else "unassigned", fields=["assignee"]
     )
+    notifications.notify_assigned(ticket=ticket, by=by)
     return ticket
 
 

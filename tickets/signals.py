@@ -9,3 +9,7 @@ ticket_created = Signal()
 ticket_status_changed = Signal()
 # sender=TicketMessage, message=..., ticket=...
 message_added = Signal()
+# sender=Ticket, target=..., sources=[...], by=...: the sources' rows have moved to the target;
+# higher apps move what they keep per ticket (journey rows, surveys, sentiment) in the same
+# transaction.
+tickets_merged = Signal()

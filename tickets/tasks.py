@@ -2,6 +2,9 @@ from celery import shared_task
 
 from . import sla
 
+# Registered with the worker here, where autodiscovery looks; it lives beside its notifications.
+from .notifications import send_notification_email_task  # noqa: F401
+
 
 @shared_task(name="tickets.sla_sweep", acks_late=True, ignore_result=True)
 def sla_sweep_task() -> dict[str, int]:

@@ -16,8 +16,9 @@ from customers.models import ChannelKind
 
 from .errors import TicketError
 from .forms import CustomerMessageForm
-from .links import read_status_token
+from .links import read_status_token, status_url
 from .models import AuthorType, MessageKind, Ticket, TicketStatus
+from .relations import final_ticket
 from .selectors import ticket_thread
 from .services import add_customer_message
 
@@ -79,6 +80,12 @@ def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
     ticket = read_status_token(token)
     if ticket is None:
         return _invalid_link(request)
+    if ticket.merged_into_id is not None:
+        # A merged ticket's link leads to the ticket it went into, if that is the same
+        # customer's: another customer's ticket is never shown through this link.
+        target = final_ticket(ticket)
+        if target.customer_id == ticket.customer_id:
+            return redirect(status_url(target, absolute=False))
     if request.method != "POST":
         return _render_status(request, ticket, None)
     if getattr(request, "limited", False):

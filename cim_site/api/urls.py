@@ -15,6 +15,7 @@ from feedback.api import (
 from knowledge_base.api import ArticleViewSet, ContentGapViewSet
 from tickets.api import QueueViewSet, ReasonViewSet, TicketViewSet
 from tickets.api.macros import ApplyMacroView, MacroViewSet
+from tickets.api.relations import NotificationViewSet, TicketRelationViewSet
 from tickets.api.sla import CalendarViewSet, PolicyViewSet
 
 router = DefaultRouter()
@@ -41,6 +42,9 @@ router.register("kb-articles", ArticleViewSet, basename="kb-article")
 router.register("kb-content-gaps", ContentGapViewSet, basename="kb-content-gap")
 router.register("chat/bot-metrics", BotMetricsViewSet, basename="chat-bot-metrics")
 router.register("macros", MacroViewSet, basename="macro")
+# Merge and links live under /tickets/{id}/ beside TicketViewSet's own routes.
+router.register("tickets", TicketRelationViewSet, basename="ticket-relation")
+router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = [
     *router.urls,
     path("tickets/<int:pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),

@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "InboundStatusEnum": "channels.models.InboundStatus",
         "ChatStatusEnum": "channels.models.ChatStatus",
         "InvitationStatusEnum": "feedback.models.InvitationStatus",
+        "LinkKindEnum": "tickets.models.LinkKind",
+        "NotificationKindEnum": "tickets.models.NotificationKind",
     },
 }
 

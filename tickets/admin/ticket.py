@@ -29,6 +29,7 @@ from ..errors import TicketError
 from ..models import InteractionReason, MessageKind, Ticket
 from ..search import search_tickets
 from ..selectors import next_sla_due, sla_due_within, ticket_thread, visible_tickets
+from . import relations as workspace
 from .forms import TicketAddForm, TicketChangeForm
 
 # Hooks for the apps above tickets (channels) so this module does not import them: extra context
@@ -52,7 +53,7 @@ def _replying_via(identity: Any) -> AbstractContextManager[Any]:
     return _reply_via[0](identity) if _reply_via and identity is not None else nullcontext()
 
 
-class ReplyViaForm(TicketChangeForm):
+class ReplyViaForm(workspace.ReplyGuardMixin, TicketChangeForm):
     """The change form plus a choice of the customer's address for a public reply; by default
     the reply leaves through the channel the customer used last."""
 
@@ -207,7 +208,7 @@ class TicketAdmin(ServiceHistoryAdmin):
             _naturaldelta(left),
         )
 
-    actions = ("assign_to_me", "solve", "close", "reopen", "apply_macro")
+    actions = ("assign_to_me", "solve", "close", "reopen", "apply_macro", workspace.merge_action)
     readonly_fields = (
         "reference",
         "subject",
@@ -233,7 +234,13 @@ class TicketAdmin(ServiceHistoryAdmin):
         (
             _("Reply"),
             {
-                "fields": ("reply_kind", "reply_via", "reply_body", "reply_attachments"),
+                "fields": (
+                    "reply_kind",
+                    "reply_via",
+                    "reply_body",
+                    "reply_attachments",
+                    "reply_seen_message",
+                ),
                 # The change form template puts the thread right above this fieldset.
                 "classes": ("cim-reply",),
             },
@@ -352,7 +359,12 @@ class TicketAdmin(ServiceHistoryAdmin):
                 # A reply carries the status it leaves the ticket in ("reply and set pending").
                 with _replying_via(data.get("reply_via")):
                     services.reply(
-                        ticket=obj, by=by, body=body, status=new_status, attachments=files
+                        ticket=obj,
+                        by=by,
+                        body=body,
+                        status=new_status,
+                        attachments=files,
+                        seen_message_id=workspace.seen_message_for(data),
                     )
                 new_status = None
         if new_status:
@@ -403,6 +415,17 @@ class TicketAdmin(ServiceHistoryAdmin):
                 message.cim_badge = badges.get(message.pk, "")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> Any:
+        # A merged ticket's reference leads to the ticket it went into.
+        moved = workspace.merged_redirect(self, request, object_id)
+        return moved or super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self) -> list[URLPattern]:
         download = self.admin_site.admin_view(partial(download_attachment, model_admin=self))
         # Before the default patterns: "<path:object_id>/" would swallow this one.
@@ -412,6 +435,7 @@ class TicketAdmin(ServiceHistoryAdmin):
                 download,
                 name="tickets_ticket_attachment",
             ),
+            *workspace.relation_urls(self),
             *super().get_urls(),
         ]
 
@@ -493,3 +517,6 @@ def _naturaldelta(left: Any) -> str:
     if minutes < 48 * 60:
         return f"{sign}{minutes // 60}h{minutes % 60:02d}"
     return f"{sign}{minutes // (24 * 60)}d"
+
+
+add_ticket_page_context(workspace.page_context)

@@ -75,6 +75,12 @@ class ReasonRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TicketRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ticket
+        fields = ["id", "reference"]
+
+
 class TicketSerializer(serializers.ModelSerializer):
     customer = CustomerRefSerializer(read_only=True)
     queue = QueueRefSerializer(read_only=True)
@@ -85,6 +91,11 @@ class TicketSerializer(serializers.ModelSerializer):
     channel = EnumField(ChannelKind, read_only=True)
     sla_next_due_at = serializers.SerializerMethodField(
         help_text="Earliest due time of a target not yet met; null when none is running."
+    )
+    merged_into = TicketRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The ticket this one was merged into (its reference now leads there), or null.",
     )
 
     class Meta:
@@ -115,6 +126,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "sla_next_due_at",
             "sla_paused_at",
             "sla_breached",
+            "merged_into",
         ]
         read_only_fields = fields
 

@@ -58,7 +58,7 @@ def _resolve_customer(data: dict[str, Any]) -> Customer:
 
 def _with_related(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.select_related(
-        "customer", "queue", "assignee", "reason", "reason__parent"
+        "customer", "queue", "assignee", "reason", "reason__parent", "merged_into"
     ).prefetch_related("tags")
 
 
