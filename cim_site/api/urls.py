@@ -14,6 +14,7 @@ from feedback.api import (
 from knowledge_base.api import ArticleViewSet, ContentGapViewSet
 from tickets.api import QueueViewSet, ReasonViewSet, TicketViewSet
 from tickets.api.sla import CalendarViewSet, PolicyViewSet
+from tickets.api.views_saved import SavedViewViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -38,4 +39,5 @@ router.register("qa/reviews", ReviewViewSet, basename="qa-review")
 router.register("kb-articles", ArticleViewSet, basename="kb-article")
 router.register("kb-content-gaps", ContentGapViewSet, basename="kb-content-gap")
 router.register("chat/bot-metrics", BotMetricsViewSet, basename="chat-bot-metrics")
+router.register("views", SavedViewViewSet, basename="saved-view")
 urlpatterns = router.urls
