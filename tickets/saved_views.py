@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections, transaction
@@ -33,7 +34,6 @@ from .selectors import is_supervisor, queue_ids_for, visible_tickets
 
 # Counts above CAP show as "CAP+": counting stops there, so no view ever counts the whole table.
 CAP = 999
-COUNT_CACHE_SECONDS = 30
 MAX_MINUTES = 7 * 24 * 60
 MAX_DAYS = 365
 MAX_HOURS = 24 * 31
@@ -269,17 +269,19 @@ def count_views(*, user: Any, views: list[SavedView], now: Any = None) -> dict[i
 
 
 def views_with_counts(*, user: Any, use_cache: bool = True) -> list[tuple[SavedView, int]]:
-    """The user's views with their counts; counts are kept COUNT_CACHE_SECONDS per user."""
+    """The user's views with their counts, reused CIM_VIEW_COUNT_CACHE_SECONDS per user."""
     views = list_views(user)
     # The views and their specs are in the key, so an edited view is counted afresh.
     digest = hashlib.sha256(
         json.dumps([[v.pk, v.spec] for v in views], sort_keys=True).encode()
     ).hexdigest()[:16]
     key = f"cim:viewcounts:{user.pk}:{digest}"
-    counts = cache.get(key) if use_cache else None
+    seconds = settings.CIM_VIEW_COUNT_CACHE_SECONDS if use_cache else 0
+    counts = cache.get(key) if seconds else None
     if counts is None:
         counts = count_views(user=user, views=views)
-        cache.set(key, counts, COUNT_CACHE_SECONDS)
+        if seconds:
+            cache.set(key, counts, seconds)
     return [(view, counts.get(view.pk, 0)) for view in views]
 
 

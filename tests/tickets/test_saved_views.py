@@ -259,7 +259,10 @@ def test_an_agent_may_not_name_another_queue_in_a_view(agent, other_queue):
 # --- counts ---------------------------------------------------------------------------------
 
 
-def test_counts_take_a_constant_number_of_queries(agent, queue, django_assert_max_num_queries):
+def test_counts_take_a_constant_number_of_queries(
+    agent, queue, django_assert_max_num_queries, settings
+):
+    settings.CIM_VIEW_COUNT_CACHE_SECONDS = 30
     saved_views.ensure_default_views()
     for i in range(3):
         SavedView.objects.create(name=f"v{i}", owner=agent, spec={"priorities": [2]})
@@ -267,7 +270,7 @@ def test_counts_take_a_constant_number_of_queries(agent, queue, django_assert_ma
     agent = type(agent).objects.get(pk=agent.pk)  # no cached queue ids
     # supervisor check, queue ids, the views, every count in one statement
     with django_assert_max_num_queries(4):
-        rows = saved_views.views_with_counts(user=agent, use_cache=False)
+        rows = saved_views.views_with_counts(user=agent)
     counts = {view.key or view.name: n for view, n in rows}
     assert counts["unassigned-mine"] == 4
     assert counts["v0"] == 4
@@ -283,3 +286,66 @@ def test_counts_stop_at_the_cap(agent, queue, monkeypatch):
     assert saved_views.count_views(user=agent, views=[view]) == {view.pk: 4}
     assert saved_views.display_count(4) == "3+"
     assert saved_views.display_count(3) == "3"
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_as():
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+def test_api_lists_the_users_views_with_counts(api_as, agent, other_agent, queue):
+    TicketFactory.create_batch(2, queue=queue, status="new")
+    SavedView.objects.create(name="theirs", owner=other_agent, spec={})
+    response = api_as(agent).get("/api/v1/views/")
+    assert response.status_code == 200
+    rows = {row["label"]: row for row in response.json()}
+    assert "theirs" not in {row["name"] for row in response.json()}
+    unassigned = next(r for r in rows.values() if r["name_en"] == "Unassigned in my queues")
+    assert unassigned["count"] == 2 and unassigned["count_display"] == "2"
+
+
+def test_api_creates_a_personal_view_and_rejects_a_bad_spec(api_as, agent, queue):
+    client = api_as(agent)
+    response = client.post(
+        "/api/v1/views/",
+        {"name": "Gấp", "spec": {"priorities": [4], "assignee": "me"}},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["spec"] == {"priorities": [4], "assignee": "me"}
+    assert SavedView.objects.get(pk=response.json()["id"]).owner == agent
+    bad = client.post("/api/v1/views/", {"name": "x", "spec": {"sql": "1=1"}}, format="json")
+    assert bad.status_code == 400
+    shared = client.post(
+        "/api/v1/views/", {"name": "x", "spec": {}, "visibility": "everyone"}, format="json"
+    )
+    assert shared.status_code == 400
+    assert SavedView.objects.filter(owner=agent).count() == 1
+
+
+def test_api_tickets_of_a_view(api_as, agent, other_agent, queue, other_queue):
+    free = TicketFactory(queue=queue, status="new")
+    TicketFactory(queue=queue, status="new", assignee=agent)
+    TicketFactory(queue=other_queue, status="new")
+    view = default("unassigned-mine")
+    response = api_as(agent).get("/api/v1/tickets/", {"view": view.pk})
+    assert response.status_code == 200
+    assert [t["reference"] for t in response.json()["results"]] == [free.reference]
+
+
+def test_api_another_agents_view_is_a_404(api_as, agent, other_agent, queue):
+    theirs = SavedView.objects.create(name="theirs", owner=other_agent, spec={})
+    client = api_as(agent)
+    assert client.get(f"/api/v1/views/{theirs.pk}/").status_code == 404
+    assert client.get("/api/v1/tickets/", {"view": theirs.pk}).status_code == 404
+    assert client.get("/api/v1/tickets/", {"view": "nope"}).status_code == 404

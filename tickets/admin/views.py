@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from .. import saved_views
@@ -21,21 +21,24 @@ class SavedViewFilter(admin.SimpleListFilter):
 
     title = "view"
     parameter_name = "view"
+    # The changelist drops (and never applies) a filter without output, so it has output, drawn
+    # by an empty template.
+    template = "admin/tickets/ticket/no_filter_output.html"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return []
 
     def has_output(self) -> bool:
-        return False
+        return True
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         if self.value() is None:
             return queryset
         view = saved_views.get_view(user=request.user, view_id=self.value())
         if view is None:
-            # Another agent's personal view, or a queue view of another queue: the admin answers
-            # "invalid filter" (?e=1), as for any unknown lookup.
-            raise ValueError("unknown view")
+            # Another agent's personal view, a queue view of another queue, or no such view:
+            # "not found", as for another queue's ticket.
+            raise Http404("unknown view")
         return saved_views.view_tickets(user=request.user, view=view, base=queryset)
 
 
