@@ -260,3 +260,16 @@ def test_bulk_action_skips_tickets_of_other_queues(logged_in, queue, other_queue
     post_action(logged_in, "bulk_priority", [mine, theirs], apply="1", priority="3")
     assert Ticket.objects.get(pk=mine.pk).priority == 3
     assert Ticket.objects.get(pk=theirs.pk).priority == 1
+
+
+def test_the_views_and_the_bulk_form_read_in_vietnamese(logged_in, queue, settings):
+    settings.LANGUAGE_CODE = "vi"
+    ticket = TicketFactory(queue=queue)
+    headers = {"HTTP_ACCEPT_LANGUAGE": "vi"}
+    body = logged_in.get(CHANGELIST, **headers).content.decode()
+    assert "Chưa phân công trong hàng đợi của tôi" in body
+    assert "Phân công cho nhân viên…" in body
+    form = logged_in.post(
+        CHANGELIST, {"action": "bulk_tags", "_selected_action": [ticket.pk]}, **headers
+    )
+    assert "Thêm nhãn" in form.content.decode()
