@@ -332,6 +332,16 @@ def create_view(
         queue=queue if visibility == ViewVisibility.QUEUE else None,
         spec=cleaned,
     )
+    return save_view(view=view, by=by)
+
+
+@transaction.atomic
+def save_view(*, view: SavedView, by: Any) -> SavedView:
+    """Saves a new or edited view after the same checks as create_view."""
+    if not may_share(by, visibility=view.visibility, queue=view.queue):
+        raise ValidationError({"visibility": _("Only a supervisor or the queue's lead may share.")})
+    if view.visibility != ViewVisibility.QUEUE:
+        view.queue = None
     view.full_clean()
     view.save()
     return view

@@ -273,3 +273,76 @@ def test_the_views_and_the_bulk_form_read_in_vietnamese(logged_in, queue, settin
         CHANGELIST, {"action": "bulk_tags", "_selected_action": [ticket.pk]}, **headers
     )
     assert "Thêm nhãn" in form.content.decode()
+
+
+# --- making views in the admin ----------------------------------------------------------------
+
+VIEW_ADD = reverse("admin:tickets_savedview_add")
+
+
+@pytest.fixture
+def view_agent(client, agent_in_group):
+    from cim_site.roles import sync_group_permissions
+
+    sync_group_permissions()
+    client.force_login(agent_in_group)
+    return client
+
+
+def test_an_agent_saves_a_personal_view_from_the_form(view_agent, agent_in_group, queue):
+    response = view_agent.post(
+        VIEW_ADD,
+        {
+            "name": "Gấp của tôi",
+            "visibility": "personal",
+            "position": "10",
+            "statuses": ["new", "open"],
+            "assignee": "me",
+            "queues_mode": "specific",
+            "queues": [queue.pk],
+            "priorities": ["4"],
+            "tags": "vip, gấp",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    view = SavedView.objects.get(name="Gấp của tôi")
+    assert view.owner == agent_in_group
+    assert view.spec == {
+        "statuses": ["new", "open"],
+        "assignee": "me",
+        "queues": [queue.pk],
+        "priorities": [4],
+        "tags": ["gấp", "vip"],
+    }
+    # It shows in the list's sidebar.
+    labels = [r["label"] for r in view_agent.get(CHANGELIST).context["cim_saved_views"]]
+    assert "Gấp của tôi" in labels
+
+
+def test_an_agent_may_not_share_with_everyone(view_agent):
+    response = view_agent.post(
+        VIEW_ADD,
+        {
+            "name": "x",
+            "visibility": "everyone",
+            "position": "1",
+            "assignee": "any",
+            "queues_mode": "any",
+        },
+    )
+    assert response.status_code == 200
+    assert "visibility" in response.context["adminform"].form.errors
+    assert not SavedView.objects.filter(name="x").exists()
+
+
+def test_an_agent_edits_only_their_own_views(view_agent, other_agent):
+    theirs = SavedView.objects.create(name="theirs", owner=other_agent, spec={})
+    shipped = SavedView.objects.get(key="my-open")
+    assert (
+        view_agent.get(reverse("admin:tickets_savedview_change", args=[theirs.pk])).status_code
+        == 302
+    )
+    assert (
+        view_agent.get(reverse("admin:tickets_savedview_change", args=[shipped.pk])).status_code
+        == 302
+    )

@@ -11,6 +11,7 @@ from .config import (
 )
 from .sla import BusinessCalendarAdmin, SLAEventAdmin, SLAPolicyAdmin
 from .ticket import TicketAdmin
+from .views import SavedViewAdmin
 
 __all__ = [
     "AgentProfileAdmin",
@@ -20,6 +21,7 @@ __all__ = [
     "CustomerTicketInline",
     "InteractionReasonAdmin",
     "QueueAdmin",
+    "SavedViewAdmin",
     "SkillAdmin",
     "StaffUserAdmin",
     "TagAdmin",
