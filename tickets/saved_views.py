@@ -30,7 +30,7 @@ from .models import (
     TicketStatus,
     ViewVisibility,
 )
-from .selectors import is_supervisor, queue_ids_for, visible_tickets
+from .selectors import is_supervisor, queue_ids_for, sla_due_within, visible_tickets
 
 # Counts above CAP show as "CAP+": counting stops there, so no view ever counts the whole table.
 CAP = 999
@@ -174,13 +174,7 @@ def view_tickets(
     if "priorities" in spec:
         qs = qs.filter(priority__in=spec["priorities"])
     if "sla_due_within" in spec:
-        limit = now + timedelta(minutes=spec["sla_due_within"])
-        due = (
-            Q(first_responded_at__isnull=True, first_response_due_at__lte=limit)
-            | Q(next_response_due_at__lte=limit)
-            | Q(solved_at__isnull=True, resolution_due_at__lte=limit)
-        )
-        qs = qs.filter(due, sla_paused_at__isnull=True).exclude(status=TicketStatus.CLOSED)
+        qs = sla_due_within(qs, minutes=spec["sla_due_within"], now=now)
     if spec.get("sla_breached"):
         qs = qs.filter(sla_breached=True)
     if "waiting_days" in spec:

@@ -346,3 +346,14 @@ def test_an_agent_edits_only_their_own_views(view_agent, other_agent):
         view_agent.get(reverse("admin:tickets_savedview_change", args=[shipped.pk])).status_code
         == 302
     )
+
+
+def test_a_bulk_action_over_too_many_tickets_changes_nothing(logged_in, queue, monkeypatch):
+    from tickets.admin import bulk
+
+    monkeypatch.setattr(bulk, "MAX_BULK", 2)
+    tickets = TicketFactory.create_batch(3, queue=queue, priority=1)
+    response = post_action(logged_in, "bulk_priority", tickets, apply="1", priority="4")
+    assert response.status_code == 302
+    assert any("At most 2 tickets" in m for m in texts(response))
+    assert not Ticket.objects.filter(priority=4).exists()
