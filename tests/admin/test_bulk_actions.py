@@ -290,6 +290,7 @@ def view_agent(client, agent_in_group):
 
 
 def test_an_agent_saves_a_personal_view_from_the_form(view_agent, agent_in_group, queue):
+    assert view_agent.get(VIEW_ADD).status_code == 200
     response = view_agent.post(
         VIEW_ADD,
         {

@@ -105,3 +105,26 @@ def test_agent_bulk_assigns_from_a_saved_view(new_page, desk, request):
         == "1"
     )
     save_screenshot(page, request, "after-assign")
+
+
+def test_the_list_reads_in_vietnamese_at_1366(new_page, desk, request):
+    page = new_page(locale="vi-VN", viewport=DESKTOP)
+    page.goto("/admin/login/?next=/admin/tickets/ticket/")
+    page.locator("#id_username").fill("lan.agent")
+    page.locator("#id_password").fill("pw")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/tickets/ticket/")
+    views = page.locator("#changelist-filter .cim-views")
+    link = views.get_by_role("link", name="Chưa phân công trong hàng đợi của tôi")
+    assert link.locator(".cim-view-count").inner_text() == "3"
+    right_edge = page.locator("#changelist-filter").bounding_box()["x"]
+    row = page.locator("#result_list tbody tr").first
+    for column in ("priority_cue", "sla_due", "last_update"):
+        box = row.locator(f"td.field-{column}").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= right_edge, column
+    page.locator("#result_list tbody tr input.action-select").first.check()
+    page.locator("select[name=action]").select_option("bulk_tags")
+    page.locator("button[name=index]").click()
+    page.wait_for_selector("#cim-bulk-form")
+    assert "Thêm nhãn" in page.locator("#cim-bulk-form").inner_text()
+    save_screenshot(page, request, "tags-form-vi")
