@@ -14,7 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -251,7 +251,12 @@ def count_views(*, user: Any, views: list[SavedView], now: Any = None) -> dict[i
     connection = connections[db]
     for index, view in enumerate(views):
         qs = view_tickets(user=user, view=view, now=now).order_by().values("pk")[: CAP + 1]
-        sql, sub_params = qs.query.get_compiler(using=db).as_sql()
+        try:
+            sql, sub_params = qs.query.get_compiler(using=db).as_sql()
+        except EmptyResultSet:
+            # e.g. a user who works no queue: nothing to count, and no SQL to count it with.
+            parts.append("0")
+            continue
         # The SQL is the ORM's own compilation with every value left as a parameter; only the
         # alias is ours, an integer.
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS cim_v{index})")  # noqa: S608

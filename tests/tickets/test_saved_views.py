@@ -349,3 +349,12 @@ def test_api_another_agents_view_is_a_404(api_as, agent, other_agent, queue):
     assert client.get(f"/api/v1/views/{theirs.pk}/").status_code == 404
     assert client.get("/api/v1/tickets/", {"view": theirs.pk}).status_code == 404
     assert client.get("/api/v1/tickets/", {"view": "nope"}).status_code == 404
+
+
+def test_a_user_without_queues_counts_zero(db, queue):
+    from tests.factories import UserFactory
+
+    TicketFactory(queue=queue, status="new")
+    nobody = UserFactory(username="noqueues")
+    rows = saved_views.views_with_counts(user=nobody, use_cache=False)
+    assert rows and all(count == 0 for _view, count in rows)
