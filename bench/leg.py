@@ -102,6 +102,14 @@ def main() -> None:
     if admin:
         urls["admin changelist"] = admin
         urls["admin status=open, queue"] = f"{admin}?status__exact=open&queue__id__exact={queue.pk}"
+    # Saved views (issue 11): every view with its capped count, and one view's list. Counts are
+    # not cached here (CIM_VIEW_COUNT_CACHE_SECONDS=0 in bench/__main__.py): each request counts.
+    from tickets.models import SavedView
+
+    unassigned = SavedView.objects.filter(key="unassigned-mine").first()
+    urls["API views with counts"] = "/api/v1/views/"
+    if admin and unassigned:
+        urls["admin ?view=unassigned in my queues"] = f"{admin}?view={unassigned.pk}"
     result["measurements"] = []
     for role, username in (("supervisor", "lead"), ("agent", "agent")):
         client = Client()

@@ -27,6 +27,8 @@ GRANTS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         # their own profile only (the admin narrows the rows): presence and capacity
         ("tickets", "agentprofile", ("view", "change")),
         ("tickets", "slaevent", ("view",)),
+        # their own saved views (the admin narrows the rows; sharing is for leads)
+        ("tickets", "savedview", ("view", "add", "change", "delete")),
         ("channels", "channel", ("view",)),
         ("channels", "interaction", ("view",)),
         ("knowledge_base", "category", ("view",)),

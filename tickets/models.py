@@ -330,6 +330,37 @@ class Ticket(models.Model):
                 name="ticket_sla_next_check",
                 condition=models.Q(sla_next_check_at__isnull=False),
             ),
+            # Saved views' counts (tickets.saved_views): each view's filter meets one of these.
+            models.Index(
+                fields=["queue", "status"],
+                name="ticket_unassigned",
+                condition=models.Q(assignee__isnull=True),
+            ),
+            models.Index(
+                fields=["queue", "updated_at"],
+                name="ticket_pending_since",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["queue", "status"],
+                name="ticket_breached",
+                condition=models.Q(sla_breached=True),
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                name="ticket_first_due",
+                condition=models.Q(first_responded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["next_response_due_at"],
+                name="ticket_next_due",
+                condition=models.Q(next_response_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                name="ticket_resolution_due",
+                condition=models.Q(solved_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -960,3 +991,71 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.ticket_id} for {self.recipient_id}"
+
+
+# --- Saved views (issue 11): named filters of the agent's work list ------------------------
+
+
+class ViewVisibility(models.TextChoices):
+    PERSONAL = "personal", _("Only me")
+    EVERYONE = "everyone", _("Everyone")
+    QUEUE = "queue", _("Agents of a queue")
+
+
+class SavedView(models.Model):
+    """A named filter of the ticket list. The filter is a small validated spec
+    (tickets.saved_views.clean_spec), never SQL or a raw query string, and it is always applied
+    on top of what the user may see."""
+
+    name = models.CharField(_("name"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+        verbose_name=_("owner"),
+    )
+    visibility = models.CharField(
+        _("shared with"),
+        max_length=10,
+        choices=ViewVisibility.choices,
+        default=ViewVisibility.PERSONAL,
+    )
+    queue = models.ForeignKey(
+        Queue,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+        verbose_name=_("queue"),
+    )
+    spec = models.JSONField(_("filter"), default=dict, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=100)
+    # Set on the views the product ships, so they are created once and found again.
+    key = models.SlugField(max_length=40, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        indexes = [models.Index(fields=["visibility", "owner"], name="savedview_visibility")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        lang = (get_language() or "vi")[:2]
+        return self.name_en if lang == "en" and self.name_en else self.name
+
+    def clean(self) -> None:
+        from .saved_views import clean_spec
+
+        self.spec = clean_spec(self.spec)
+        if self.visibility == ViewVisibility.QUEUE and self.queue_id is None:
+            raise ValidationError({"queue": _("Pick the queue the view is shared with.")})
+        if self.visibility == ViewVisibility.PERSONAL and self.owner_id is None:
+            raise ValidationError({"owner": _("A personal view needs an owner.")})

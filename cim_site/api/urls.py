@@ -17,6 +17,7 @@ from tickets.api import QueueViewSet, ReasonViewSet, TicketViewSet
 from tickets.api.macros import ApplyMacroView, MacroViewSet
 from tickets.api.relations import NotificationViewSet, TicketRelationViewSet
 from tickets.api.sla import CalendarViewSet, PolicyViewSet
+from tickets.api.views_saved import SavedViewViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -45,6 +46,7 @@ router.register("macros", MacroViewSet, basename="macro")
 # Merge and links live under /tickets/{id}/ beside TicketViewSet's own routes.
 router.register("tickets", TicketRelationViewSet, basename="ticket-relation")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("views", SavedViewViewSet, basename="saved-view")
 urlpatterns = [
     *router.urls,
     path("tickets/<int:pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),

@@ -151,6 +151,8 @@ CIM_MESSAGE_MAX_CHARS = env_int("CIM_MESSAGE_MAX_CHARS", 20_000)
 CIM_DEFAULT_PHONE_REGION = env_str("CIM_DEFAULT_PHONE_REGION", "VN")
 # How long the signed link a customer gets for following a ticket stays valid.
 CIM_TICKET_LINK_MAX_AGE_DAYS = env_int("CIM_TICKET_LINK_MAX_AGE_DAYS", 90)
+# Saved views (tickets.saved_views): how long a user's sidebar counts are reused; 0 = never.
+CIM_VIEW_COUNT_CACHE_SECONDS = env_int("CIM_VIEW_COUNT_CACHE_SECONDS", 30)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

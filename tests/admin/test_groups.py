@@ -34,6 +34,11 @@ def test_migrations_create_the_groups_with_their_permissions():
         "tickets.view_agentprofile",
         "tickets.change_agentprofile",
         "tickets.view_slaevent",
+        # their own saved views (issue 11)
+        "tickets.view_savedview",
+        "tickets.add_savedview",
+        "tickets.change_savedview",
+        "tickets.delete_savedview",
         "channels.view_channel",
         "channels.view_interaction",
         "knowledge_base.view_article",

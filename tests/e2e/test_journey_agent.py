@@ -83,7 +83,7 @@ def test_agent_replies_notes_changes_status_and_assigns(new_page, desk, request)
     assert row.locator("td.field-sla_due").inner_text().strip() not in ("", "—")
     # The filter panel sits right of the table; a column under it or past it is off-screen.
     right_edge = page.locator("#changelist-filter").bounding_box()["x"]
-    for column in ("priority", "sla_due", "created"):
+    for column in ("priority_cue", "sla_due", "last_update"):
         box = row.locator(f"td.field-{column}").bounding_box()
         assert box is not None and box["x"] + box["width"] <= right_edge, column
     # A long subject stays on one line, cut with an ellipsis; the full text is on hover.

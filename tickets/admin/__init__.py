@@ -12,6 +12,7 @@ from .config import (
 from .macros import AgentSignatureAdmin, MacroAdmin
 from .sla import BusinessCalendarAdmin, SLAEventAdmin, SLAPolicyAdmin
 from .ticket import TicketAdmin
+from .views import SavedViewAdmin
 
 __all__ = [
     "AgentProfileAdmin",
@@ -23,6 +24,7 @@ __all__ = [
     "CustomerTicketInline",
     "InteractionReasonAdmin",
     "QueueAdmin",
+    "SavedViewAdmin",
     "SkillAdmin",
     "StaffUserAdmin",
     "TagAdmin",

@@ -20,7 +20,7 @@ from cim_site.api.schema import ErrorSerializer
 from customers import services as customer_services
 from customers.models import ChannelKind, Customer, Language
 
-from .. import selectors, services
+from .. import saved_views, selectors, services
 from ..filters import TicketFilter
 from ..models import AuthorType, InteractionReason, MessageKind, Queue, Ticket, TicketIdempotencyKey
 from .serializers import (
@@ -80,7 +80,15 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     ordering = ["-created_at"]
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return selectors.list_tickets(user=self.request.user)
+        tickets = selectors.list_tickets(user=self.request.user)
+        view_id = self.request.query_params.get("view") if self.action == "list" else None
+        if view_id:
+            # ?view=<id>: a saved view (tickets.saved_views); one the user may not open is a 404.
+            view = saved_views.get_view(user=self.request.user, view_id=view_id)
+            if view is None:
+                raise exceptions.NotFound()
+            tickets = saved_views.view_tickets(user=self.request.user, view=view, base=tickets)
+        return tickets
 
     def _render(self, ticket: Ticket, *, code: int = status.HTTP_200_OK) -> Response:
         # Re-read with the related rows the list shows: the service returns a bare locked row.
