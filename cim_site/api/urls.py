@@ -2,6 +2,7 @@ from rest_framework.routers import DefaultRouter
 
 from channels.api import ChannelViewSet, EventViewSet, InteractionViewSet, JourneyViewSet
 from channels.chatbot_api import BotMetricsViewSet
+from cim_site.analytics.api import MetricsViewSet
 from customers.api import CustomerViewSet, OrganizationViewSet
 from feedback.api import (
     CampaignViewSet,
@@ -38,4 +39,5 @@ router.register("qa/reviews", ReviewViewSet, basename="qa-review")
 router.register("kb-articles", ArticleViewSet, basename="kb-article")
 router.register("kb-content-gaps", ContentGapViewSet, basename="kb-content-gap")
 router.register("chat/bot-metrics", BotMetricsViewSet, basename="chat-bot-metrics")
+router.register("metrics", MetricsViewSet, basename="metrics")
 urlpatterns = router.urls

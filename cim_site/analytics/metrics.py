@@ -1,0 +1,726 @@
+"""Operations and journey metrics for a period, read from the facts and rollups
+(cim_site.analytics.refresh keeps them current). A fixed number of queries whatever the period.
+
+Which tickets a figure counts, by the day (site time zone) that puts them in the period:
+- tickets_created, escalations, journey per experience: the day the ticket was created;
+- tickets_solved, resolution times, FCR, reopen rate: the day it was (last) solved;
+- first response times: the day of the first public agent reply;
+- SLA compliance: the day the target fell due (met / due, undecided targets left out);
+- backlog: tickets open at the end of the bucket (of the period for non-time groups);
+- contacts, handle time, bot and IVR: the day the interaction started (activities: their day).
+Rates are 0–1 fractions and null when nothing is counted; CSAT %, NPS and CES come from
+feedback.selectors.survey_metrics, their one definition.
+"""
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from feedback.selectors import survey_metrics
+from tickets.selectors import queue_ids_for
+
+from .labels import key_of, labels_for
+from .models import InteractionDayRollup, TicketFact
+from .periods import GROUPS, TIME_GROUPS, bucket, bucket_end, buckets, day_start, today
+
+__all__ = [
+    "GROUPS",
+    "OPERATIONS_FIELDS",
+    "JOURNEY_FIELDS",
+    "operations_metrics",
+    "journey_metrics",
+    "reason_insights",
+    "agent_segment_matrix",
+    "backlog_age_buckets",
+]
+
+OPERATIONS_FIELDS = (
+    "contacts",
+    "tickets_created",
+    "tickets_solved",
+    "backlog",
+    "first_response_minutes_median",
+    "first_response_minutes_p90",
+    "first_response_business_minutes_median",
+    "resolution_minutes_median",
+    "resolution_minutes_p90",
+    "resolution_business_minutes_median",
+    "fcr_rate",
+    "reopen_rate",
+    "sla_first_response_compliance",
+    "sla_resolution_compliance",
+    "escalations",
+    "csat_percent",
+    "nps",
+    "ces",
+    "aht_minutes",
+    "acw_share",
+)
+JOURNEY_FIELDS = (
+    "events_per_action",
+    "actions_per_interaction",
+    "actions_per_experience",
+    "interactions_per_experience",
+    "channels_per_experience",
+    "channel_switch_rate",
+    "bot_containment_rate",
+    "bot_handoff_rate",
+    "ivr_abandon_rate",
+    "ivr_abandon_returned_rate",
+)
+
+# group_by → the column of both tables that holds the dimension.
+DIMENSION_COLUMN = {
+    "queue": "queue_id",
+    "channel": "channel",
+    "reason": "reason_id",
+    "agent": "agent_id",
+    "segment": "segment_id",
+    "priority": "priority",
+}
+# group_by → feedback.selectors.survey_metrics group.
+SURVEY_GROUP = {
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "queue": "queue",
+    "channel": "channel",
+    "reason": "reason",
+    "agent": "agent",
+    "segment": "segment",
+    "priority": "priority",
+}
+
+FACT_COLUMNS = (
+    "ticket_id",
+    "queue_id",
+    "channel",
+    "reason_id",
+    "agent_id",
+    "segment_id",
+    "priority",
+    "created_date",
+    "first_response_date",
+    "solved_date",
+    "first_response_minutes",
+    "first_response_business_minutes",
+    "resolution_minutes",
+    "resolution_business_minutes",
+    "reopens",
+    "escalations",
+    "transfers",
+    "fcr",
+    "sla_first_response_due_date",
+    "sla_first_response_met",
+    "sla_resolution_due_date",
+    "sla_resolution_met",
+    "interactions",
+    "actions",
+    "channels",
+    "resolution_touchpoint",
+)
+ROLLUP_SUMS = (
+    "contacts",
+    "handled",
+    "talk_seconds",
+    "activity_seconds",
+    "acw_seconds",
+    "actions",
+    "events",
+    "bot_sessions",
+    "bot_contained",
+    "bot_handoffs",
+    "ivr_sessions",
+    "ivr_abandoned",
+    "ivr_abandon_returned",
+)
+
+
+# --- small numeric helpers -------------------------------------------------------------------
+
+
+def rate(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def ratio(part: float, whole: float, digits: int = 2) -> float | None:
+    return round(part / whole, digits) if whole else None
+
+
+def median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def p90(values: list[float]) -> float | None:
+    """Nearest rank: the smallest value that at least 90 % of the values do not exceed."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[math.ceil(0.9 * len(ordered)) - 1], 1)
+
+
+# --- what the user may see -------------------------------------------------------------------
+
+
+def visible_facts(user: Any) -> QuerySet[TicketFact]:
+    queue_ids = queue_ids_for(user)
+    qs = TicketFact.objects.all()
+    return qs if queue_ids is None else qs.filter(queue_id__in=queue_ids)
+
+
+def visible_rollups(user: Any) -> QuerySet[InteractionDayRollup]:
+    queue_ids = queue_ids_for(user)
+    qs = InteractionDayRollup.objects.all()
+    return qs if queue_ids is None else qs.filter(queue_id__in=queue_ids)
+
+
+def _in(field: str, date_from: date, date_to: date) -> Q:
+    return Q(**{f"{field}__gte": date_from, f"{field}__lte": date_to})
+
+
+def _grouper(group_by: str) -> Callable[[dict[str, Any], str], Any]:
+    """(row, date field) → group key."""
+    if group_by in TIME_GROUPS:
+        return lambda row, field: bucket(row[field], group_by)
+    column = DIMENSION_COLUMN[group_by]
+    return lambda row, field: row[column]
+
+
+def _fact_rows(user: Any, date_from: date, date_to: date) -> list[dict[str, Any]]:
+    """Every fact one of whose dates falls in the period: one query over the date indexes."""
+    in_period = (
+        _in("created_date", date_from, date_to)
+        | _in("solved_date", date_from, date_to)
+        | _in("first_response_date", date_from, date_to)
+        | _in("sla_first_response_due_date", date_from, date_to)
+        | _in("sla_resolution_due_date", date_from, date_to)
+    )
+    return list(visible_facts(user).filter(in_period).values(*FACT_COLUMNS))
+
+
+def _rollup_rows(
+    user: Any, date_from: date, date_to: date, group_by: str
+) -> dict[Any, dict[str, float]]:
+    """{group key: summed counters}, one aggregate query."""
+    column = "date" if group_by in TIME_GROUPS else DIMENSION_COLUMN[group_by]
+    rows = (
+        visible_rollups(user)
+        .filter(date__gte=date_from, date__lte=date_to)
+        .values(column)
+        .annotate(**{f"s_{name}": Sum(name) for name in ROLLUP_SUMS})
+        .order_by()
+    )
+    out: dict[Any, dict[str, float]] = defaultdict(lambda: dict.fromkeys(ROLLUP_SUMS, 0))
+    for row in rows:
+        key = bucket(row[column], group_by) if group_by in TIME_GROUPS else row[column]
+        target = out[key]
+        for name in ROLLUP_SUMS:
+            target[name] += row[f"s_{name}"] or 0
+    return out
+
+
+def _sum_rollups(groups: Iterable[dict[str, float]]) -> dict[str, float]:
+    total = dict.fromkeys(ROLLUP_SUMS, 0.0)
+    for group in groups:
+        for name in ROLLUP_SUMS:
+            total[name] += group[name]
+    return total
+
+
+def _backlog(
+    user: Any, date_from: date, date_to: date, group_by: str, keys: Iterable[Any]
+) -> tuple[dict[Any, int], int]:
+    """Open tickets at the end of each bucket (time groups) or of the period, and the total at
+    the end of the period. One query: counts per (created day, solved day, dimension)."""
+    end = min(date_to, today())
+    column = DIMENSION_COLUMN.get(group_by)
+    fields = ["created_date", "solved_date", *([column] if column else [])]
+    rows = (
+        visible_facts(user)
+        .filter(created_date__lte=end)
+        .filter(Q(solved_date__isnull=True) | Q(solved_date__gt=date_from - timedelta(days=1)))
+        .values(*fields)
+        .annotate(n=Count("ticket_id"))
+        .order_by()
+    )
+    rows = list(rows)
+
+    def open_at(day: date, match: Callable[[dict[str, Any]], bool]) -> int:
+        return sum(
+            r["n"]
+            for r in rows
+            if r["created_date"] <= day
+            and (r["solved_date"] is None or r["solved_date"] > day)
+            and match(r)
+        )
+
+    total = open_at(end, lambda r: True)
+    if group_by in TIME_GROUPS:
+        per = {
+            key: open_at(min(bucket_end(key, group_by), end), lambda r: True)
+            for key in keys
+            if key <= end
+        }
+    else:
+        per = defaultdict(int)
+        for r in rows:
+            if r["created_date"] <= end and (r["solved_date"] is None or r["solved_date"] > end):
+                per[r[column]] += r["n"]
+    return dict(per), total
+
+
+def _surveys(
+    user: Any, date_from: date, date_to: date, group_by: str | None
+) -> dict[Any, dict[str, Any]]:
+    since, until = day_start(date_from), day_start(date_to + timedelta(days=1))
+    if group_by is None:
+        rows = survey_metrics(user=user, group_by="kind", since=since, until=until)
+        total: dict[str, Any] = {"csat_percent": None, "nps": None, "ces": None}
+        for row in rows:
+            if row["group"] == "csat":
+                total["csat_percent"] = row["csat_percent"]
+            elif row["group"] == "nps":
+                total["nps"] = row["nps"]
+            elif row["group"] == "ces":
+                total["ces"] = row["ces_mean"]
+        return {None: total}
+    out: dict[Any, dict[str, Any]] = {}
+    for row in survey_metrics(user=user, group_by=SURVEY_GROUP[group_by], since=since, until=until):
+        key = row["group"]
+        if group_by in TIME_GROUPS and key is not None:
+            key = bucket(date.fromisoformat(str(key)[:10]), group_by)
+        out[key] = {"csat_percent": row["csat_percent"], "nps": row["nps"], "ces": row["ces_mean"]}
+    return out
+
+
+class _Acc:
+    """Accumulates the ticket-side figures of one group."""
+
+    def __init__(self) -> None:
+        self.created = 0
+        self.solved = 0
+        self.escalations = 0
+        self.fr: list[float] = []
+        self.fr_business: list[float] = []
+        self.res: list[float] = []
+        self.res_business: list[float] = []
+        self.fcr = 0
+        self.reopened = 0
+        self.fr_due = 0
+        self.fr_met = 0
+        self.res_due = 0
+        self.res_met = 0
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "tickets_created": self.created,
+            "tickets_solved": self.solved,
+            "first_response_minutes_median": median(self.fr),
+            "first_response_minutes_p90": p90(self.fr),
+            "first_response_business_minutes_median": median(self.fr_business),
+            "resolution_minutes_median": median(self.res),
+            "resolution_minutes_p90": p90(self.res),
+            "resolution_business_minutes_median": median(self.res_business),
+            "fcr_rate": rate(self.fcr, self.solved),
+            "reopen_rate": rate(self.reopened, self.solved),
+            "sla_first_response_compliance": rate(self.fr_met, self.fr_due),
+            "sla_resolution_compliance": rate(self.res_met, self.res_due),
+            "escalations": self.escalations,
+        }
+
+
+def _ticket_figures(
+    facts: list[dict[str, Any]], date_from: date, date_to: date, key: Callable[..., Any]
+) -> tuple[dict[Any, _Acc], _Acc]:
+    groups: dict[Any, _Acc] = defaultdict(_Acc)
+    total = _Acc()
+
+    def inside(day: date | None) -> bool:
+        return day is not None and date_from <= day <= date_to
+
+    for row in facts:
+        if inside(row["created_date"]):
+            for acc in (groups[key(row, "created_date")], total):
+                acc.created += 1
+                acc.escalations += row["escalations"]
+        if inside(row["first_response_date"]) and row["first_response_minutes"] is not None:
+            for acc in (groups[key(row, "first_response_date")], total):
+                acc.fr.append(row["first_response_minutes"])
+                if row["first_response_business_minutes"] is not None:
+                    acc.fr_business.append(row["first_response_business_minutes"])
+        if inside(row["solved_date"]):
+            for acc in (groups[key(row, "solved_date")], total):
+                acc.solved += 1
+                acc.fcr += row["fcr"]
+                acc.reopened += row["reopens"] > 0
+                if row["resolution_minutes"] is not None:
+                    acc.res.append(row["resolution_minutes"])
+                if row["resolution_business_minutes"] is not None:
+                    acc.res_business.append(row["resolution_business_minutes"])
+        if inside(row["sla_first_response_due_date"]) and row["sla_first_response_met"] is not None:
+            for acc in (groups[key(row, "sla_first_response_due_date")], total):
+                acc.fr_due += 1
+                acc.fr_met += row["sla_first_response_met"]
+        if inside(row["sla_resolution_due_date"]) and row["sla_resolution_met"] is not None:
+            for acc in (groups[key(row, "sla_resolution_due_date")], total):
+                acc.res_due += 1
+                acc.res_met += row["sla_resolution_met"]
+    return groups, total
+
+
+def _handle_figures(sums: dict[str, float]) -> dict[str, Any]:
+    worked = sums["talk_seconds"] + sums["activity_seconds"]
+    return {
+        "contacts": int(sums["contacts"]),
+        "aht_minutes": ratio(worked / 60, sums["handled"], 1),
+        "acw_share": rate(sums["acw_seconds"], worked),
+    }
+
+
+def _ordered_keys(keys: Iterable[Any], group_by: str, date_from: date, date_to: date) -> list[Any]:
+    if group_by in TIME_GROUPS:
+        return buckets(date_from, date_to, group_by)
+    return sorted(set(keys), key=lambda k: (k is None, str(k) if group_by == "channel" else k or 0))
+
+
+def operations_metrics(*, user: Any, date_from: date, date_to: date, group_by: str) -> dict:
+    """{"totals": {field: …}, "results": [{"key", "label", field: …}, …]} for the period."""
+    if group_by not in GROUPS:
+        raise ValueError(f"group_by must be one of {GROUPS}")
+    facts = _fact_rows(user, date_from, date_to)
+    groups, total = _ticket_figures(facts, date_from, date_to, _grouper(group_by))
+    rollups = _rollup_rows(user, date_from, date_to, group_by)
+    surveys = _surveys(user, date_from, date_to, group_by)
+    total_surveys = _surveys(user, date_from, date_to, None)[None]
+    keys = _ordered_keys(
+        [*groups, *rollups, *surveys] if group_by not in TIME_GROUPS else [],
+        group_by,
+        date_from,
+        date_to,
+    )
+    backlog, backlog_total = _backlog(user, date_from, date_to, group_by, keys)
+    labels = labels_for(group_by, keys)
+    empty_rollup = dict.fromkeys(ROLLUP_SUMS, 0)
+    empty_survey = {"csat_percent": None, "nps": None, "ces": None}
+    results = []
+    for key in keys:
+        row = {"key": key_of(key), "label": labels.get(key, str(key))}
+        figures = {
+            **_handle_figures(rollups.get(key, empty_rollup)),
+            **groups.get(key, _Acc()).figures(),
+            "backlog": backlog.get(key, 0),
+            **surveys.get(key, empty_survey),
+        }
+        row.update({name: figures[name] for name in OPERATIONS_FIELDS})
+        results.append(row)
+    totals_figures = {
+        **_handle_figures(_sum_rollups(rollups.values())),
+        **total.figures(),
+        "backlog": backlog_total,
+        **total_surveys,
+    }
+    return {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "group_by": group_by,
+        "totals": {name: totals_figures[name] for name in OPERATIONS_FIELDS},
+        "results": results,
+    }
+
+
+# --- journey ---------------------------------------------------------------------------------
+
+
+class _Experience:
+    def __init__(self) -> None:
+        self.tickets = 0
+        self.interactions = 0
+        self.actions = 0
+        self.channels = 0
+        self.switched = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        if row["interactions"] <= 0:
+            return
+        self.tickets += 1
+        self.interactions += row["interactions"]
+        self.actions += row["actions"]
+        self.channels += row["channels"]
+        self.switched += row["channels"] >= 2
+
+
+def _journey_figures(sums: dict[str, float], exp: _Experience) -> dict[str, Any]:
+    return {
+        "events_per_action": ratio(sums["events"], sums["actions"]),
+        "actions_per_interaction": ratio(sums["actions"], sums["contacts"]),
+        "actions_per_experience": ratio(exp.actions, exp.tickets),
+        "interactions_per_experience": ratio(exp.interactions, exp.tickets),
+        "channels_per_experience": ratio(exp.channels, exp.tickets),
+        "channel_switch_rate": rate(exp.switched, exp.tickets),
+        "bot_containment_rate": rate(sums["bot_contained"], sums["bot_sessions"]),
+        "bot_handoff_rate": rate(sums["bot_handoffs"], sums["bot_sessions"]),
+        "ivr_abandon_rate": rate(sums["ivr_abandoned"], sums["ivr_sessions"]),
+        "ivr_abandon_returned_rate": rate(sums["ivr_abandon_returned"], sums["ivr_abandoned"]),
+    }
+
+
+def journey_metrics(*, user: Any, date_from: date, date_to: date, group_by: str) -> dict:
+    """Same shape as operations_metrics, with the journey fields; per experience = per ticket
+    created in the period that has at least one interaction. Also: the touchpoints (channel of
+    the last interaction) that preceded resolution of tickets solved in the period, and each
+    customer's preferred channel (most interactions in the 90 days up to the period's end)."""
+    if group_by not in GROUPS:
+        raise ValueError(f"group_by must be one of {GROUPS}")
+    from .journey import preferred_channels
+
+    key = _grouper(group_by)
+    facts = list(
+        visible_facts(user)
+        .filter(
+            Q(created_date__gte=date_from, created_date__lte=date_to)
+            | _in("solved_date", date_from, date_to)
+        )
+        .values(*FACT_COLUMNS)
+    )
+    experiences: dict[Any, _Experience] = defaultdict(_Experience)
+    total_exp = _Experience()
+    touchpoints: dict[str, int] = defaultdict(int)
+    for row in facts:
+        if date_from <= row["created_date"] <= date_to:
+            experiences[key(row, "created_date")].add(row)
+            total_exp.add(row)
+        solved = row["solved_date"]
+        if solved is not None and date_from <= solved <= date_to and row["resolution_touchpoint"]:
+            touchpoints[row["resolution_touchpoint"]] += 1
+    rollups = _rollup_rows(user, date_from, date_to, group_by)
+    keys = _ordered_keys(
+        [*experiences, *rollups] if group_by not in TIME_GROUPS else [],
+        group_by,
+        date_from,
+        date_to,
+    )
+    labels = labels_for(group_by, keys)
+    empty_rollup = dict.fromkeys(ROLLUP_SUMS, 0)
+    results = []
+    for k in keys:
+        figures = _journey_figures(rollups.get(k, empty_rollup), experiences.get(k, _Experience()))
+        results.append({"key": key_of(k), "label": labels.get(k, str(k)), **figures})
+    channel_labels = labels_for("channel", touchpoints)
+    return {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "group_by": group_by,
+        "totals": _journey_figures(_sum_rollups(rollups.values()), total_exp),
+        "results": results,
+        "resolution_touchpoints": [
+            {"key": kind, "label": channel_labels[kind], "tickets": n}
+            for kind, n in sorted(touchpoints.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "preferred_channels": preferred_channels(user=user, until=date_to),
+    }
+
+
+# --- reasons, agents × segments, backlog age -------------------------------------------------
+
+
+def reason_insights(*, user: Any, date_from: date, date_to: date, top: int = 10) -> dict:
+    """Top reasons of tickets created in the period with the previous period of the same length
+    for trend; reason × channel counts; the reasons with the worst CSAT and FCR (at least 5
+    answers / solved tickets); how many tickets have no reason."""
+    length = (date_to - date_from).days + 1
+    prev_from = date_from - timedelta(days=length)
+    rows = list(
+        visible_facts(user)
+        .filter(created_date__gte=prev_from, created_date__lte=date_to)
+        .values("reason_id", "channel", "created_date")
+        .annotate(n=Count("ticket_id"))
+        .order_by()
+    )
+    current: dict[Any, int] = defaultdict(int)
+    previous: dict[Any, int] = defaultdict(int)
+    by_channel: dict[tuple[Any, str], int] = defaultdict(int)
+    for row in rows:
+        if row["created_date"] >= date_from:
+            current[row["reason_id"]] += row["n"]
+            by_channel[(row["reason_id"], row["channel"])] += row["n"]
+        else:
+            previous[row["reason_id"]] += row["n"]
+    solved = (
+        visible_facts(user)
+        .filter(solved_date__gte=date_from, solved_date__lte=date_to)
+        .values("reason_id")
+        .annotate(solved=Count("ticket_id"), fcr=Count("ticket_id", filter=Q(fcr=True)))
+        .order_by()
+    )
+    fcr = {r["reason_id"]: (r["fcr"], r["solved"]) for r in solved}
+    csat = _surveys(user, date_from, date_to, "reason")
+    reason_ids = {*current, *fcr, *(k for k in csat if k is not None)}
+    labels = labels_for("reason", reason_ids | {None})
+    channel_labels = labels_for("channel", {c for _r, c in by_channel})
+    ranked = sorted((k for k in current if k is not None), key=lambda k: (-current[k], k))[:top]
+    top_reasons = [
+        {
+            "key": k,
+            "label": labels[k],
+            "tickets": current[k],
+            "previous": previous.get(k, 0),
+            "trend": rate(current[k] - previous.get(k, 0), previous.get(k, 0)),
+        }
+        for k in ranked
+    ]
+    matrix = [
+        {
+            "reason": k,
+            "reason_label": labels[k],
+            "channel": c,
+            "channel_label": channel_labels[c],
+            "tickets": n,
+        }
+        for (k, c), n in sorted(by_channel.items(), key=lambda i: (-i[1], str(i[0])))
+    ]
+    worst_fcr = sorted(
+        (
+            {"key": k, "label": labels[k], "solved": s, "fcr_rate": rate(f, s)}
+            for k, (f, s) in fcr.items()
+            if k is not None and s >= 5
+        ),
+        key=lambda r: (r["fcr_rate"], r["key"]),
+    )[:top]
+    worst_csat = sorted(
+        (
+            {"key": k, "label": labels.get(k, str(k)), "csat_percent": v["csat_percent"]}
+            for k, v in csat.items()
+            if k is not None and v["csat_percent"] is not None
+        ),
+        key=lambda r: (r["csat_percent"], r["key"]),
+    )[:top]
+    return {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "top_reasons": top_reasons,
+        "reason_by_channel": matrix,
+        "worst_fcr": worst_fcr,
+        "worst_csat": worst_csat,
+        "tickets_without_reason": current.get(None, 0),
+        "tickets": sum(current.values()),
+    }
+
+
+def agent_segment_matrix(*, user: Any, date_from: date, date_to: date) -> dict:
+    """Per agent × customer segment over tickets solved in the period: solved, median
+    resolution minutes, FCR rate, CSAT %; and per agent the hard problems solved (reopened,
+    escalated or transferred at least twice in all)."""
+    facts = list(
+        visible_facts(user)
+        .filter(solved_date__gte=date_from, solved_date__lte=date_to)
+        .values(
+            "agent_id",
+            "segment_id",
+            "resolution_minutes",
+            "fcr",
+            "reopens",
+            "escalations",
+            "transfers",
+        )
+    )
+    cells: dict[tuple[Any, Any], dict[str, Any]] = defaultdict(
+        lambda: {"solved": 0, "fcr": 0, "res": []}
+    )
+    hard: dict[Any, dict[str, int]] = defaultdict(lambda: {"solved": 0, "hard": 0})
+    for row in facts:
+        cell = cells[(row["agent_id"], row["segment_id"])]
+        cell["solved"] += 1
+        cell["fcr"] += row["fcr"]
+        if row["resolution_minutes"] is not None:
+            cell["res"].append(row["resolution_minutes"])
+        hard[row["agent_id"]]["solved"] += 1
+        hard[row["agent_id"]]["hard"] += row["reopens"] + row["escalations"] + row["transfers"] >= 2
+    csat = _csat_by_agent_segment(user, date_from, date_to)
+    agents = labels_for("agent", {a for a, _s in cells} | set(hard))
+    segments = labels_for("segment", {s for _a, s in cells})
+    out_cells = [
+        {
+            "agent": a,
+            "agent_label": agents[a],
+            "segment": s,
+            "segment_label": segments[s],
+            "solved": c["solved"],
+            "resolution_minutes_median": median(c["res"]),
+            "fcr_rate": rate(c["fcr"], c["solved"]),
+            "csat_percent": csat.get((a, s)),
+        }
+        for (a, s), c in sorted(
+            cells.items(), key=lambda i: (str(agents[i[0][0]]), str(segments[i[0][1]]))
+        )
+    ]
+    hard_rows = sorted(
+        (
+            {
+                "agent": a,
+                "agent_label": agents[a],
+                "solved": h["solved"],
+                "hard_solved": h["hard"],
+                "hard_share": rate(h["hard"], h["solved"]),
+            }
+            for a, h in hard.items()
+        ),
+        key=lambda r: (-r["hard_solved"], str(r["agent_label"])),
+    )
+    return {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "cells": out_cells,
+        "hard_problems": hard_rows,
+    }
+
+
+def _csat_by_agent_segment(user: Any, date_from: date, date_to: date) -> dict[tuple, float | None]:
+    """CSAT % per (agent, segment): the survey definition applied per cell (one query)."""
+    from feedback.selectors import csat_percent_by
+
+    return csat_percent_by(
+        user=user,
+        fields=("agent_id", "segment_id"),
+        since=day_start(date_from),
+        until=day_start(date_to + timedelta(days=1)),
+    )
+
+
+AGE_BUCKETS = ((0, 1), (1, 3), (3, 7), (7, 14), (14, 30), (30, None))
+
+
+def backlog_age_buckets(*, user: Any) -> dict:
+    """Open tickets now by age in days since creation: 0–1, 1–3, 3–7, 7–14, 14–30, 30+."""
+    from django.utils import timezone
+
+    from tickets.models import OPEN_STATUSES, Ticket
+    from tickets.selectors import visible_tickets
+
+    now = timezone.now()
+    aggregates = {}
+    for low, high in AGE_BUCKETS:
+        cond = Q(created_at__lte=now - timedelta(days=low))
+        if high is not None:
+            cond &= Q(created_at__gt=now - timedelta(days=high))
+        aggregates[f"b{low}"] = Count("id", filter=cond)
+    counts = visible_tickets(user, Ticket.objects.filter(status__in=OPEN_STATUSES)).aggregate(
+        **aggregates
+    )
+    return {
+        "results": [
+            {
+                "key": f"{low}-{high}" if high is not None else f"{low}+",
+                "label": f"{low}–{high}" if high is not None else f"{low}+",
+                "min_days": low,
+                "max_days": high,
+                "tickets": counts[f"b{low}"],
+            }
+            for low, high in AGE_BUCKETS
+        ],
+        "total": sum(counts.values()),
+    }
