@@ -13,6 +13,7 @@ class TicketErrorCode(StrEnum):
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     ATTACHMENT_TYPE = "attachment_type"
     INVALID_TAG = "invalid_tag"
+    INVALID_ACTIVITY = "invalid_activity"
 
 
 # Codes that mean "the ticket is not in a state for this", rendered as 409 by the API.

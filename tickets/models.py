@@ -682,4 +682,5 @@ class SLAEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_metric_display()} {self.get_kind_display()} on {self.ticket_id}"
 
+
 from .models_activity import Activity, ActivityKind  # noqa: E402, F401 - registers the models

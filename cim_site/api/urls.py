@@ -14,6 +14,7 @@ from feedback.api import (
 )
 from knowledge_base.api import ArticleViewSet, ContentGapViewSet
 from tickets.api import QueueViewSet, ReasonViewSet, TicketViewSet
+from tickets.api.activities import ActivityViewSet
 from tickets.api.sla import CalendarViewSet, PolicyViewSet
 
 router = DefaultRouter()
@@ -40,4 +41,5 @@ router.register("kb-articles", ArticleViewSet, basename="kb-article")
 router.register("kb-content-gaps", ContentGapViewSet, basename="kb-content-gap")
 router.register("chat/bot-metrics", BotMetricsViewSet, basename="chat-bot-metrics")
 router.register("metrics", MetricsViewSet, basename="metrics")
+router.register("activities", ActivityViewSet, basename="activity")
 urlpatterns = router.urls
