@@ -34,7 +34,10 @@ class ActivityForm(forms.Form):
         decimal_places=1,
     )
     note = forms.CharField(
-        label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 48}),
     )
     interaction = forms.IntegerField(required=False, widget=forms.HiddenInput)
 

@@ -103,7 +103,9 @@ def _empty(title: str, desc: str, message: str, height: int = 80) -> SafeString:
 
 
 def _linked(mark: SafeString, href: str | None) -> SafeString:
-    return format_html('<a href="{}">{}</a>', href, mark) if href else mark
+    # Out of the tab order: a 90-day chart would be 90 stops; the table beside the chart has
+    # the same links for the keyboard and for screen readers.
+    return format_html('<a href="{}" tabindex="-1">{}</a>', href, mark) if href else mark
 
 
 def _y_axis(top: float, unit: str, plot_w: float, plot_h: float) -> SafeString:

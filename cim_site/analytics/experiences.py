@@ -1,5 +1,5 @@
 """A customer's journey read as experiences: one per ticket, with the interactions and actions
-that served it, the channels used and how it ended. Four queries whatever the number of tickets."""
+that served it, the channels used and how it ended. Five queries whatever the number of tickets."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from channels.models import Action, Interaction, Outcome
+from channels.models import Action, Interaction
 from tickets.models import Ticket, TicketStatus
 from tickets.selectors import visible_tickets
+
+from .models import TicketFact
 
 SOLVED = (TicketStatus.SOLVED, TicketStatus.CLOSED)
 
@@ -18,6 +20,8 @@ SOLVED = (TicketStatus.SOLVED, TicketStatus.CLOSED)
 class Experience:
     ticket: Ticket
     interactions: list[Interaction] = field(default_factory=list)
+    # From the analytics facts, so the page and the dashboard agree on what counts as FCR.
+    first_contact_resolution: bool = False
 
     @property
     def actions(self) -> list[Action]:
@@ -38,20 +42,12 @@ class Experience:
         return self.ticket.status in SOLVED
 
     @property
-    def outcome(self) -> str:
-        """The last interaction's recorded outcome, else the ticket's status."""
-        for interaction in reversed(self.interactions):
-            if interaction.outcome != Outcome.NONE:
-                return str(interaction.get_outcome_display())
+    def status(self) -> str:
         return str(self.ticket.get_status_display())
 
     @property
     def resolved_at(self) -> datetime | None:
         return self.ticket.solved_at or self.ticket.closed_at
-
-    @property
-    def first_contact_resolution(self) -> bool:
-        return self.solved and len(self.interactions) <= 1
 
 
 def customer_experiences(*, customer: Any, user: Any, limit: int = 50) -> list[Experience]:
@@ -68,4 +64,17 @@ def customer_experiences(*, customer: Any, user: Any, limit: int = 50) -> list[E
         .prefetch_related(Prefetch("interactions", queryset=interactions))
         .order_by("-created_at", "-id")[:limit]
     )
-    return [Experience(ticket=t, interactions=list(t.interactions.all())) for t in tickets]
+    tickets = list(tickets)
+    fcr = set(
+        TicketFact.objects.filter(ticket_id__in=[t.pk for t in tickets], fcr=True).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    return [
+        Experience(
+            ticket=t,
+            interactions=list(t.interactions.all()),
+            first_contact_resolution=t.pk in fcr,
+        )
+        for t in tickets
+    ]

@@ -4,9 +4,12 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.analytics.dashboard_data import make_dashboard_data
+from tests.analytics.dashboard_data import make_dashboard_data, refresh_facts
+from tickets import services
 from tickets.models import OPEN_STATUSES, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +144,18 @@ def test_staff_without_ticket_access_get_the_app_list_only(client, data):
     assert response.status_code == 200
     assert "cim-tile" not in response.content.decode()
     assert 'id="applications"' in response.content.decode()
+
+
+def test_dashboard_query_count_does_not_grow_with_the_data(client, data):
+    client.force_login(data.lead)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as small:
+        client.get(URL)
+    customer = Ticket.objects.filter(queue=data.support).first().customer
+    for _ in range(15):
+        services.create_ticket(customer=customer, subject="Thêm", body="x", queue=data.sales)
+    refresh_facts()
+    with CaptureQueriesContext(connection) as large:
+        client.get(URL)
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert len(small.captured_queries) < 80

@@ -123,3 +123,19 @@ def test_customer_page_shows_experiences_the_user_may_see(client, setup):
     assert "2 interactions" in html
     # The section adds no form, but the admin still finds its (empty) formset on save.
     assert 'name="tickets-2-TOTAL_FORMS"' in html or 'TOTAL_FORMS" value="0"' in html
+
+
+def test_experiences_take_a_fixed_number_of_queries(setup, django_assert_max_num_queries):
+    from cim_site.analytics.experiences import customer_experiences
+
+    agent, customer, ticket, _other = setup
+    for kind in (ChannelKind.EMAIL, ChannelKind.PHONE, ChannelKind.ZALO):
+        channel = ChannelFactory(kind=kind, default_queue=ticket.queue)
+        journey.record_manual_interaction(
+            customer=customer, channel=channel, by=agent, ticket=ticket
+        )
+    # The user's queues (2, once per request), tickets, interactions, actions, facts.
+    with django_assert_max_num_queries(6):
+        experiences = customer_experiences(customer=customer, user=agent)
+        assert [len(e.actions) for e in experiences] == [3]
+        assert experiences[0].channels[1:] == ["Email", "Phone / IVR", "Zalo Official Account"]

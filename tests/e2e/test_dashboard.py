@@ -81,13 +81,16 @@ def test_dashboard_draws_its_charts_and_drills_down(
     assert rows.count() == expected
     page.go_back()
 
-    # Drill-down from a bar of the per-channel chart.
-    bar = page.locator("#content-main .cim-breakdown svg.cim-chart a").first
-    href = bar.get_attribute("href")
-    assert "/admin/tickets/ticket/" in href
+    # Drill-down from a bar of the per-queue chart: as many tickets as the bar says.
+    bar = page.locator(".cim-breakdown", has=page.locator("#cim-table-queue")).locator("a").first
+    assert "/admin/tickets/ticket/" in bar.get_attribute("href")
+    label, value = bar.locator("title").text_content().rsplit(":", 1)
+    assert label.strip() in (data.support.name, data.sales.name)
     bar.click()
     page.wait_for_url("**/admin/tickets/ticket/**")
-    assert page.locator("#result_list tbody tr").count() >= 1
+    assert page.locator("#result_list tbody tr").count() == int(value)
+    queues = set(page.locator("#result_list td.field-queue").all_inner_texts())
+    assert queues == {label.strip()}
     save_screenshot(page, request, "drilldown")
 
 
@@ -100,3 +103,43 @@ def test_bad_period_shows_a_message_in_the_page(new_page, data):
     alert = page.get_by_role("alert")
     assert "comes after its end" in alert.inner_text()
     assert page.locator(".cim-tile").count() == 4
+
+
+def test_agent_logs_wrap_up_after_a_phone_call(new_page, request, data):
+    from channels import journey
+    from customers.models import ChannelKind
+    from tests.factories import ChannelFactory
+    from tickets.models import Activity
+
+    ticket = data.support_tickets[1]
+    phone = ChannelFactory(kind=ChannelKind.PHONE, default_queue=data.support)
+    call = journey.record_manual_interaction(
+        customer=ticket.customer, channel=phone, by=data.agent, ticket=ticket
+    )
+    page = new_page(locale="vi-VN", viewport=VIEWPORT)
+    login(page, "agent-lan")
+    page.goto(f"/admin/tickets/ticket/{ticket.pk}/change/")
+    prompt = page.locator(".cim-wrap-up")
+    assert "Hoàn tất" in prompt.inner_text()
+    page.fill("#cim-activity-minutes", "6")
+    page.fill("#cim-activity-note", "Ghi chú sau cuộc gọi")
+    page.get_by_role("button", name="Ghi việc hoàn tất").click()
+    page.wait_for_url("**/change/**")
+    assert "Ghi chú sau cuộc gọi" in page.locator("#cim-activity table").inner_text()
+    assert page.locator(".cim-wrap-up").count() == 0
+    activity = Activity.objects.get(interaction=call)
+    assert (activity.agent, float(activity.minutes), activity.kind.code) == (
+        data.agent,
+        6.0,
+        "wrap-up",
+    )
+    page.locator("#cim-activity").scroll_into_view_if_needed()
+    save_screenshot(page, request, "work-log")
+
+    # The customer's journey by experience: this ticket, its call, its channels.
+    page.goto(f"/admin/customers/customer/{ticket.customer_id}/change/")
+    section = page.locator("#cim-experiences")
+    assert ticket.reference in section.inner_text()
+    assert data.sales_tickets[0].reference not in section.inner_text()
+    section.scroll_into_view_if_needed()
+    section.screenshot(path=str(save_screenshot(page, request, "experiences")))
