@@ -233,45 +233,59 @@ def _sum_rollups(groups: Iterable[dict[str, float]]) -> dict[str, float]:
 
 
 def _backlog(
-    user: Any, date_from: date, date_to: date, group_by: str, keys: Iterable[Any]
+    user: Any,
+    facts: list[dict[str, Any]],
+    date_from: date,
+    date_to: date,
+    group_by: str,
+    keys: Iterable[Any],
 ) -> tuple[dict[Any, int], int]:
-    """Open tickets at the end of each bucket (time groups) or of the period, and the total at
-    the end of the period. One query: counts per (created day, solved day, dimension)."""
+    """Open tickets at the end of each bucket (time groups) or of the period (capped at today),
+    and the total at the end of the period: the tickets open when the period began (one count
+    query) plus those created minus those solved since, from the facts already read."""
     end = min(date_to, today())
+    if end < date_from:
+        return {}, 0
     column = DIMENSION_COLUMN.get(group_by)
-    fields = ["created_date", "solved_date", *([column] if column else [])]
-    rows = (
-        visible_facts(user)
-        .filter(created_date__lte=end)
-        .filter(Q(solved_date__isnull=True) | Q(solved_date__gt=date_from - timedelta(days=1)))
-        .values(*fields)
-        .annotate(n=Count("ticket_id"))
-        .order_by()
+    opening = visible_facts(user).filter(
+        Q(created_date__lt=date_from)
+        & (Q(solved_date__isnull=True) | Q(solved_date__gte=date_from))
     )
-    rows = list(rows)
-
-    def open_at(day: date, match: Callable[[dict[str, Any]], bool]) -> int:
-        return sum(
-            r["n"]
-            for r in rows
-            if r["created_date"] <= day
-            and (r["solved_date"] is None or r["solved_date"] > day)
-            and match(r)
-        )
-
-    total = open_at(end, lambda r: True)
-    if group_by in TIME_GROUPS:
-        per = {
-            key: open_at(min(bucket_end(key, group_by), end), lambda r: True)
-            for key in keys
-            if key <= end
-        }
+    if column:
+        base: dict[Any, int] = defaultdict(int)
+        for value, n in (
+            opening.values(column)
+            .annotate(n=Count("ticket_id"))
+            .order_by()
+            .values_list(column, "n")
+        ):
+            base[value] += n
+        base_total = sum(base.values())
     else:
-        per = defaultdict(int)
-        for r in rows:
-            if r["created_date"] <= end and (r["solved_date"] is None or r["solved_date"] > end):
-                per[r[column]] += r["n"]
-    return dict(per), total
+        base, base_total = {}, opening.count()
+    daily: dict[date, int] = defaultdict(int)
+    per: dict[Any, int] = defaultdict(int, base)
+    for row in facts:
+        created, solved = row["created_date"], row["solved_date"]
+        if date_from <= created <= end:
+            daily[created] += 1
+            if column:
+                per[row[column]] += 1
+        if solved is not None and date_from <= solved <= end:
+            daily[solved] -= 1
+            if column:
+                per[row[column]] -= 1
+    total = base_total + sum(daily.values())
+    if group_by in TIME_GROUPS:
+        running, out, day = base_total, {}, date_from
+        for key in sorted(k for k in keys if k <= end):
+            stop = min(bucket_end(key, group_by), end)
+            while day <= stop:
+                running += daily.get(day, 0)
+                day += timedelta(days=1)
+            out[key] = running
+        return out, total
+    return {k: v for k, v in per.items() if v}, total
 
 
 def _surveys(
@@ -403,7 +417,7 @@ def operations_metrics(*, user: Any, date_from: date, date_to: date, group_by: s
         date_from,
         date_to,
     )
-    backlog, backlog_total = _backlog(user, date_from, date_to, group_by, keys)
+    backlog, backlog_total = _backlog(user, facts, date_from, date_to, group_by, keys)
     labels = labels_for(group_by, keys)
     empty_rollup = dict.fromkeys(ROLLUP_SUMS, 0)
     empty_survey = {"csat_percent": None, "nps": None, "ces": None}

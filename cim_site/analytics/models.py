@@ -72,6 +72,12 @@ class TicketFact(models.Model):
         indexes = [
             models.Index(fields=["created_date"], name="fact_created"),
             models.Index(fields=["solved_date"], name="fact_solved"),
+            # The backlog when a period begins: unsolved tickets by creation day.
+            models.Index(
+                fields=["created_date"],
+                name="fact_unsolved_created",
+                condition=models.Q(solved_date__isnull=True),
+            ),
             models.Index(fields=["first_response_date"], name="fact_first_response"),
             models.Index(fields=["sla_first_response_due_date"], name="fact_sla_fr_due"),
             models.Index(fields=["sla_resolution_due_date"], name="fact_sla_res_due"),
