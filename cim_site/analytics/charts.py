@@ -146,10 +146,20 @@ def _x_labels(labels: Sequence[str], xs: Sequence[float], plot_w: float) -> Safe
         shown.discard(max(shown))
         shown.add(last)
     y = TOP + (HEIGHT - TOP - BOTTOM) + 16
+
+    def placed(i: int) -> tuple[str, int, str, str]:
+        # A label centred on the first or last period may run past the edge: pin it inside.
+        half = len(str(labels[i])) * CHAR_WIDTH / 2
+        if xs[i] + half > WIDTH - 2:
+            return (f"{WIDTH - 2}", y, "end", labels[i])
+        if xs[i] - half < 2:
+            return ("2", y, "start", labels[i])
+        return (f"{xs[i]:.1f}", y, "middle", labels[i])
+
     return format_html_join(
         "",
-        '<text x="{}" y="{}" text-anchor="middle" fill="#4a5561">{}</text>',
-        ((f"{xs[i]:.1f}", y, labels[i]) for i in sorted(shown)),
+        '<text x="{}" y="{}" text-anchor="{}" fill="#4a5561">{}</text>',
+        (placed(i) for i in sorted(shown)),
     )
 
 
@@ -194,6 +204,8 @@ def line_chart(
         return TOP + plot_h - plot_h * min(value, top) / top
 
     parts = [_y_axis(top, unit, plot_w, plot_h), _x_labels(labels, xs, plot_w)]
+    # Smaller points when they would touch each other (a quarter by day).
+    radius = 3.5 if n <= 40 else 2
     for index, item in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]
         # Periods without a value (no ticket solved that day) are skipped, not drawn as zero:
@@ -217,10 +229,11 @@ def line_chart(
                 continue
             links = list(item.links)
             mark = format_html(
-                '<circle class="cim-point" cx="{}" cy="{}" r="3.5" fill="{}">'
+                '<circle class="cim-point" cx="{}" cy="{}" r="{}" fill="{}">'
                 "<title>{} · {}: {}</title></circle>",
                 f"{xs[i]:.1f}",
                 f"{y_of(value):.1f}",
+                radius,
                 colour,
                 labels[i],
                 item.name,

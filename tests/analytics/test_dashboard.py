@@ -159,3 +159,23 @@ def test_dashboard_query_count_does_not_grow_with_the_data(client, data):
         client.get(URL)
     assert len(large.captured_queries) == len(small.captured_queries)
     assert len(small.captured_queries) < 80
+
+
+@pytest.mark.parametrize(("group_by", "extra"), [("segment", "segment"), ("priority", "priority")])
+def test_a_non_time_grouping_adds_its_breakdown(client, data, group_by, extra):
+    client.force_login(data.lead)
+    response = client.get(URL, {"group_by": group_by})
+    assert response.status_code == 200
+    assert extra in response.context["tables"]
+    assert response.context["tables"]["trend"].headers[0] == "Day"
+    assert (
+        client.get(URL, {"group_by": group_by, "format": "csv", "table": extra}).status_code == 200
+    )
+
+
+def test_a_weekly_trend_labels_weeks(client, data):
+    client.force_login(data.lead)
+    response = client.get(URL, {"group_by": "week", "from": "2026-09-01", "to": "2026-11-30"})
+    labels = [row[0].text for row in response.context["tables"]["trend"].rows[:-1]]
+    assert labels[0] == "wk Aug 31"
+    assert all(label.startswith("wk ") for label in labels)
