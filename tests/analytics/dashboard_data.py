@@ -43,7 +43,17 @@ def refresh_facts() -> None:
 PASSWORD = "pw-dashboard-1"  # noqa: S105 - a test user's
 
 
+def seed_activity_kinds() -> None:
+    """The kinds the migration seeds; a transactional test before this one may have flushed them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("tickets.migrations.0005_activities").seed_kinds(apps, None)
+
+
 def make_dashboard_data(password: str = PASSWORD) -> DashboardData:
+    seed_activity_kinds()
     for name in ("Agent", "Supervisor"):
         Group.objects.get_or_create(name=name)
     from cim_site.roles import sync_group_permissions

@@ -6,6 +6,7 @@ from django.urls import reverse
 from channels import journey
 from channels.models import Outcome
 from customers.models import ChannelKind
+from tests.analytics.dashboard_data import seed_activity_kinds
 from tests.factories import AgentFactory, ChannelFactory, CustomerFactory, QueueFactory
 from tickets import services
 from tickets.models import Activity, ActivityKind
@@ -25,6 +26,7 @@ def setup(db):
     from cim_site.roles import sync_group_permissions
 
     Group.objects.get_or_create(name="Agent")
+    seed_activity_kinds()
     sync_group_permissions()
     support = QueueFactory(code="support", name="Support")
     sales = QueueFactory(code="sales", name="Sales")
