@@ -179,3 +179,17 @@ def test_a_weekly_trend_labels_weeks(client, data):
     labels = [row[0].text for row in response.context["tables"]["trend"].rows[:-1]]
     assert labels[0] == "wk Aug 31"
     assert all(label.startswith("wk ") for label in labels)
+
+
+def test_a_figure_drills_down_to_exactly_the_tickets_it_counts(client, data):
+    client.force_login(data.lead)
+    tables = client.get(URL).context["tables"]
+    column = tables["queue"].headers.index("Tickets created")
+    for row in tables["queue"].rows:
+        cell = row[column]
+        listed = client.get(cell.href).context["cl"]
+        assert listed.result_count == cell.value, row[0].text
+    # An agent following the same link sees only what the agent may see.
+    sales_row = next(r for r in tables["queue"].rows if r[0].text == data.sales.name)
+    client.force_login(data.agent)
+    assert client.get(sales_row[column].href).context["cl"].result_count == 0
