@@ -40,6 +40,12 @@ class Series:
     name: str
     values: Sequence[float | None]
     links: Sequence[str | None] = field(default_factory=list)
+    # A fixed colour per thing (a channel keeps its colour in every chart); else by position.
+    colour: str | None = None
+
+
+def _colour(item: Series, index: int) -> str:
+    return item.colour or PALETTE[index % len(PALETTE)]
 
 
 def _number(value: float | None, unit: str = "") -> str:
@@ -166,7 +172,7 @@ def _x_labels(labels: Sequence[str], xs: Sequence[float], plot_w: float) -> Safe
 def _legend(series: Sequence[Series], y: float, width: int) -> SafeString:
     items, x = [], LEFT
     for index, item in enumerate(series):
-        colour = PALETTE[index % len(PALETTE)]
+        colour = _colour(item, index)
         items.append((f"{x}", f"{y - 9}", colour, f"{x + 14}", f"{y}", item.name))
         x += 14 + int(len(item.name) * CHAR_WIDTH) + 18
         if x > width - 80:
@@ -207,7 +213,7 @@ def line_chart(
     # Smaller points when they would touch each other (a quarter by day).
     radius = 3.5 if n <= 40 else 2
     for index, item in enumerate(series):
-        colour = PALETTE[index % len(PALETTE)]
+        colour = _colour(item, index)
         # Periods without a value (no ticket solved that day) are skipped, not drawn as zero:
         # the line joins the periods that have one, and the points show where they are.
         points = [
@@ -281,7 +287,7 @@ def stacked_bar_chart(
                 f"{base:.1f}",
                 f"{bar_w:.1f}",
                 f"{height:.1f}",
-                PALETTE[index % len(PALETTE)],
+                _colour(item, index),
                 labels[i],
                 item.name,
                 _number(value, unit),

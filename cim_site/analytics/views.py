@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -467,8 +467,8 @@ def live_links() -> dict[str, str]:
 
 
 def daily_tickets_by_channel(*, user: Any, period: Period) -> list[dict[str, Any]]:
-    """Tickets created per day and channel in the site's time zone, for the stacked chart."""
-    tz = timezone.get_current_timezone()
+    """Tickets created per day and channel, days in the site's time zone."""
+    tz = timezone.get_default_timezone()
     start = dt.datetime.combine(period.date_from, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(period.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     return list(
@@ -481,34 +481,68 @@ def daily_tickets_by_channel(*, user: Any, period: Period) -> list[dict[str, Any
     )
 
 
+def daily_contacts_by_channel(*, user: Any, period: Period) -> list[dict[str, Any]]:
+    """Contacts (interactions) per day and channel, from the daily rollups."""
+    from .metrics import visible_rollups
+
+    return list(
+        visible_rollups(user)
+        .filter(date__gte=period.date_from, date__lte=period.date_to)
+        .values("date", "channel")
+        .annotate(n=Sum("contacts"))
+        .values("n", "channel", day=F("date"))
+        .order_by("day", "channel")
+    )
+
+
 def _days(period: Period) -> list[dt.date]:
     span = (period.date_to - period.date_from).days
     return [period.date_from + dt.timedelta(days=i) for i in range(span + 1)]
 
 
-def channel_daily_figure(*, user: Any, period: Period, drill: Callable[..., str | None]) -> Table:
-    rows = daily_tickets_by_channel(user=user, period=period)
+def channel_colour(channel: str) -> str:
+    kinds = list(ChannelKind.values)
+    index = kinds.index(channel) if channel in kinds else len(kinds)
+    return charts.PALETTE[index % len(charts.PALETTE)]
+
+
+def channel_daily_figure(
+    *,
+    name: str,
+    title: str,
+    rows: list[dict[str, Any]],
+    period: Period,
+    drill: Callable[..., str | None],
+) -> Table:
+    """A stacked column per day, a block per channel, and the same numbers as a table."""
     days = _days(period)
-    channels = sorted({r["channel"] for r in rows})
-    counts = {(r["day"], r["channel"]): r["n"] for r in rows}
+    channels = sorted({r["channel"] for r in rows if r["n"]})
+    counts = {(r["day"], r["channel"]): r["n"] or 0 for r in rows}
     names = {c: str(ChannelKind(c).label) if c in ChannelKind.values else c for c in channels}
     labels = [period_label(d, "day", d) for d in days]
+
+    def link(day: dt.date, channel: str) -> str | None:
+        # The tickets opened that day, narrowed to the channel by the ticket list's own filter.
+        url = drill("tickets_created", day.isoformat(), "day")
+        return f"{url}&{urlencode({'channel__exact': channel})}" if url else None
+
     series = [
         charts.Series(
             names[c],
             [counts.get((d, c), 0) for d in days],
-            [drill("tickets_created", c, "channel") for _d in days],
+            [link(d, c) for d in days],
+            colour=channel_colour(c),
         )
         for c in channels
     ]
-    title = _("Tickets created per day and channel")
+    headers = [_("Day"), *(names[c] for c in channels), _("Total")]
     table = Table(
-        name="channel_daily",
+        name=name,
         title=title,
-        headers=[_("Day"), *(names[c] for c in channels), _("Total")],
+        headers=headers,
         rows=[
             [
-                Cell(labels[i]),
+                Cell(labels[i], href=drill("tickets_created", d.isoformat(), "day")),
                 *(
                     Cell(format_value(counts.get((d, c), 0), "count"), numeric=True)
                     for c in channels
@@ -520,7 +554,7 @@ def channel_daily_figure(*, user: Any, period: Period, drill: Callable[..., str 
             ]
             for i, d in enumerate(days)
         ],
-        csv_headers=[_("Day"), *(names[c] for c in channels), _("Total")],
+        csv_headers=headers,
         csv_rows=[
             [
                 d.isoformat(),
@@ -704,7 +738,20 @@ def build_dashboard(*, user: Any, params: Any) -> dict[str, Any]:
             "csat_percent",
         )
     ]
-    tables["channel_daily"] = channel_daily_figure(user=user, period=period, drill=drill)
+    tables["contacts_daily"] = channel_daily_figure(
+        name="contacts_daily",
+        title=_("Contacts per day and channel"),
+        rows=daily_contacts_by_channel(user=user, period=period),
+        period=period,
+        drill=drill,
+    )
+    tables["channel_daily"] = channel_daily_figure(
+        name="channel_daily",
+        title=_("Tickets created per day and channel"),
+        rows=daily_tickets_by_channel(user=user, period=period),
+        period=period,
+        drill=drill,
+    )
     context["figures"] = trend_figures(trend=trend, period=period)
 
     dimensions = [
@@ -755,6 +802,7 @@ def build_dashboard(*, user: Any, params: Any) -> dict[str, Any]:
     ):
         tables[table.name] = table
     tables["backlog_age"] = backlog_age_table(data=metrics.backlog_age_buckets(user=user))
+    context["daily_tables"] = [tables["contacts_daily"], tables["channel_daily"]]
     context["breakdowns"] = [tables[group] for group, *_rest in dimensions]
     context["reason_tables"] = [tables[n] for n in ("reasons", "reason_channel")]
     context["reason_worst"] = [tables[n] for n in ("reason_fcr", "reason_csat")]

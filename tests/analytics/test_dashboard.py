@@ -54,6 +54,9 @@ def test_lead_sees_every_queue_and_agent_only_their_own(client, data):
     agent_total = sum(row[-1] for row in agent_page.context["tables"]["channel_daily"].csv_rows)
     lead_total = sum(row[-1] for row in lead_page.context["tables"]["channel_daily"].csv_rows)
     assert agent_total == len(data.support_tickets)
+    for page in (lead_page, agent_page):
+        contacts = sum(row[-1] for row in page.context["tables"]["contacts_daily"].csv_rows)
+        assert contacts == page.context["totals"]["contacts"] > 0
     assert lead_total == len(data.support_tickets) + len(data.sales_tickets)
     queues = {row[1] for row in agent_page.context["tables"]["queue"].csv_rows}
     assert data.sales.name not in queues
@@ -193,3 +196,19 @@ def test_a_figure_drills_down_to_exactly_the_tickets_it_counts(client, data):
     sales_row = next(r for r in tables["queue"].rows if r[0].text == data.sales.name)
     client.force_login(data.agent)
     assert client.get(sales_row[column].href).context["cl"].result_count == 0
+
+
+def test_a_block_of_the_daily_chart_drills_down_to_that_day_and_channel(client, data):
+    import html
+    import re
+
+    client.force_login(data.lead)
+    chart = str(client.get(URL).context["tables"]["channel_daily"].chart)
+    blocks = re.findall(
+        r'<a href="([^"]+)" tabindex="-1"><rect class="cim-bar".*?: (\d+)</title>', chart
+    )
+    assert len(blocks) >= 10
+    for href, value in blocks[:6]:
+        assert "channel__exact=" in href
+        listed = client.get(html.unescape(href)).context["cl"]
+        assert listed.result_count == int(value)
