@@ -15,7 +15,7 @@ feedback.selectors.survey_metrics, their one definition.
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -96,34 +96,6 @@ SURVEY_GROUP = {
     "priority": "priority",
 }
 
-FACT_COLUMNS = (
-    "ticket_id",
-    "queue_id",
-    "channel",
-    "reason_id",
-    "agent_id",
-    "segment_id",
-    "priority",
-    "created_date",
-    "first_response_date",
-    "solved_date",
-    "first_response_minutes",
-    "first_response_business_minutes",
-    "resolution_minutes",
-    "resolution_business_minutes",
-    "reopens",
-    "escalations",
-    "transfers",
-    "fcr",
-    "sla_first_response_due_date",
-    "sla_first_response_met",
-    "sla_resolution_due_date",
-    "sla_resolution_met",
-    "interactions",
-    "actions",
-    "channels",
-    "resolution_touchpoint",
-)
 ROLLUP_SUMS = (
     "contacts",
     "handled",
@@ -183,26 +155,6 @@ def _in(field: str, date_from: date, date_to: date) -> Q:
     return Q(**{f"{field}__gte": date_from, f"{field}__lte": date_to})
 
 
-def _grouper(group_by: str) -> Callable[[dict[str, Any], str], Any]:
-    """(row, date field) → group key."""
-    if group_by in TIME_GROUPS:
-        return lambda row, field: bucket(row[field], group_by)
-    column = DIMENSION_COLUMN[group_by]
-    return lambda row, field: row[column]
-
-
-def _fact_rows(user: Any, date_from: date, date_to: date) -> list[dict[str, Any]]:
-    """Every fact one of whose dates falls in the period: one query over the date indexes."""
-    in_period = (
-        _in("created_date", date_from, date_to)
-        | _in("solved_date", date_from, date_to)
-        | _in("first_response_date", date_from, date_to)
-        | _in("sla_first_response_due_date", date_from, date_to)
-        | _in("sla_resolution_due_date", date_from, date_to)
-    )
-    return list(visible_facts(user).filter(in_period).values(*FACT_COLUMNS))
-
-
 def _rollup_rows(
     user: Any, date_from: date, date_to: date, group_by: str
 ) -> dict[Any, dict[str, float]]:
@@ -234,7 +186,8 @@ def _sum_rollups(groups: Iterable[dict[str, float]]) -> dict[str, float]:
 
 def _backlog(
     user: Any,
-    facts: list[dict[str, Any]],
+    created: dict[Any, int],
+    solved: dict[Any, int],
     date_from: date,
     date_to: date,
     group_by: str,
@@ -242,50 +195,34 @@ def _backlog(
 ) -> tuple[dict[Any, int], int]:
     """Open tickets at the end of each bucket (time groups) or of the period (capped at today),
     and the total at the end of the period: the tickets open when the period began (one count
-    query) plus those created minus those solved since, from the facts already read."""
+    query) plus those created minus those solved since (by day for time groups, else by
+    dimension, as _TicketSide counted them)."""
     end = min(date_to, today())
     if end < date_from:
         return {}, 0
     column = DIMENSION_COLUMN.get(group_by)
-    opening = visible_facts(user).filter(
-        Q(created_date__lt=date_from)
-        & (Q(solved_date__isnull=True) | Q(solved_date__gte=date_from))
-    )
-    if column:
-        base: dict[Any, int] = defaultdict(int)
-        for value, n in (
-            opening.values(column)
-            .annotate(n=Count("ticket_id"))
-            .order_by()
-            .values_list(column, "n")
-        ):
-            base[value] += n
-        base_total = sum(base.values())
-    else:
-        base, base_total = {}, opening.count()
-    daily: dict[date, int] = defaultdict(int)
-    per: dict[Any, int] = defaultdict(int, base)
-    for row in facts:
-        created, solved = row["created_date"], row["solved_date"]
-        if date_from <= created <= end:
-            daily[created] += 1
-            if column:
-                per[row[column]] += 1
-        if solved is not None and date_from <= solved <= end:
-            daily[solved] -= 1
-            if column:
-                per[row[column]] -= 1
-    total = base_total + sum(daily.values())
-    if group_by in TIME_GROUPS:
-        running, out, day = base_total, {}, date_from
+    still_open = Q(solved_date__isnull=True) | Q(solved_date__gte=date_from)
+    opening = visible_facts(user).filter(Q(created_date__lt=date_from) & still_open)
+    moved = sum(created.values()) - sum(solved.values())
+    if column is None:
+        running = opening.count()
+        total, out, day = running + moved, {}, date_from
         for key in sorted(k for k in keys if k <= end):
             stop = min(bucket_end(key, group_by), end)
             while day <= stop:
-                running += daily.get(day, 0)
+                running += created.get(day, 0) - solved.get(day, 0)
                 day += timedelta(days=1)
             out[key] = running
         return out, total
-    return {k: v for k, v in per.items() if v}, total
+    per: dict[Any, int] = defaultdict(int)
+    counts = opening.values(column).annotate(n=Count("ticket_id")).order_by()
+    for value, n in counts.values_list(column, "n"):
+        per[value] += n
+    for value, n in created.items():
+        per[value] += n
+    for value, n in solved.items():
+        per[value] -= n
+    return {k: v for k, v in per.items() if v}, sum(per.values())
 
 
 def _surveys(
@@ -348,43 +285,93 @@ class _Acc:
         }
 
 
-def _ticket_figures(
-    facts: list[dict[str, Any]], date_from: date, date_to: date, key: Callable[..., Any]
-) -> tuple[dict[Any, _Acc], _Acc]:
-    groups: dict[Any, _Acc] = defaultdict(_Acc)
-    total = _Acc()
+class _TicketSide:
+    """The ticket figures of a period per group and in total, from aggregate queries over the
+    facts (six, whatever the period); only the minutes for medians and p90 come back as rows."""
 
-    def inside(day: date | None) -> bool:
-        return day is not None and date_from <= day <= date_to
-
-    for row in facts:
-        if inside(row["created_date"]):
-            for acc in (groups[key(row, "created_date")], total):
-                acc.created += 1
-                acc.escalations += row["escalations"]
-        if inside(row["first_response_date"]) and row["first_response_minutes"] is not None:
-            for acc in (groups[key(row, "first_response_date")], total):
-                acc.fr.append(row["first_response_minutes"])
-                if row["first_response_business_minutes"] is not None:
-                    acc.fr_business.append(row["first_response_business_minutes"])
-        if inside(row["solved_date"]):
-            for acc in (groups[key(row, "solved_date")], total):
-                acc.solved += 1
+    def __init__(self, user: Any, date_from: date, date_to: date, group_by: str) -> None:
+        self.groups: dict[Any, _Acc] = defaultdict(_Acc)
+        self.total = _Acc()
+        # Tickets created / solved in the period, by day (time groups) or by dimension: the
+        # backlog moves with them.
+        self.created: dict[Any, int] = defaultdict(int)
+        self.solved: dict[Any, int] = defaultdict(int)
+        self._facts = visible_facts(user)
+        self._from, self._to, self._group_by = date_from, date_to, group_by
+        self._time = group_by in TIME_GROUPS
+        count = Count("ticket_id")
+        for raw, accs, row in self._grouped("created_date", Q(), n=count, e=Sum("escalations")):
+            self.created[raw] += row["n"]
+            for acc in accs:
+                acc.created += row["n"]
+                acc.escalations += row["e"] or 0
+        for raw, accs, row in self._grouped(
+            "solved_date",
+            Q(),
+            n=count,
+            fcr=Count("ticket_id", filter=Q(fcr=True)),
+            reopened=Count("ticket_id", filter=Q(reopens__gt=0)),
+        ):
+            self.solved[raw] += row["n"]
+            for acc in accs:
+                acc.solved += row["n"]
                 acc.fcr += row["fcr"]
-                acc.reopened += row["reopens"] > 0
-                if row["resolution_minutes"] is not None:
-                    acc.res.append(row["resolution_minutes"])
-                if row["resolution_business_minutes"] is not None:
-                    acc.res_business.append(row["resolution_business_minutes"])
-        if inside(row["sla_first_response_due_date"]) and row["sla_first_response_met"] is not None:
-            for acc in (groups[key(row, "sla_first_response_due_date")], total):
-                acc.fr_due += 1
-                acc.fr_met += row["sla_first_response_met"]
-        if inside(row["sla_resolution_due_date"]) and row["sla_resolution_met"] is not None:
-            for acc in (groups[key(row, "sla_resolution_due_date")], total):
-                acc.res_due += 1
-                acc.res_met += row["sla_resolution_met"]
-    return groups, total
+                acc.reopened += row["reopened"]
+        for _raw, accs, row in self._grouped(
+            "sla_first_response_due_date",
+            Q(sla_first_response_met__isnull=False),
+            n=count,
+            met=Count("ticket_id", filter=Q(sla_first_response_met=True)),
+        ):
+            for acc in accs:
+                acc.fr_due += row["n"]
+                acc.fr_met += row["met"]
+        for _raw, accs, row in self._grouped(
+            "sla_resolution_due_date",
+            Q(sla_resolution_met__isnull=False),
+            n=count,
+            met=Count("ticket_id", filter=Q(sla_resolution_met=True)),
+        ):
+            for acc in accs:
+                acc.res_due += row["n"]
+                acc.res_met += row["met"]
+        for accs, minutes, business in self._minutes("first_response_date", "first_response"):
+            for acc in accs:
+                acc.fr.append(minutes)
+                if business is not None:
+                    acc.fr_business.append(business)
+        for accs, minutes, business in self._minutes("solved_date", "resolution"):
+            for acc in accs:
+                acc.res.append(minutes)
+                if business is not None:
+                    acc.res_business.append(business)
+
+    def _column(self, field: str) -> str:
+        return field if self._time else DIMENSION_COLUMN[self._group_by]
+
+    def _key(self, raw: Any) -> Any:
+        return bucket(raw, self._group_by) if self._time else raw
+
+    def _grouped(self, field: str, condition: Q, **aggregates: Any) -> Iterator[tuple]:
+        """(day or dimension value, (its group's accumulator, the total's), aggregate row)."""
+        column = self._column(field)
+        rows = (
+            self._facts.filter(_in(field, self._from, self._to) & condition)
+            .values(column)
+            .annotate(**aggregates)
+            .order_by()
+        )
+        for row in rows:
+            raw = row[column]
+            yield raw, (self.groups[self._key(raw)], self.total), row
+
+    def _minutes(self, field: str, metric: str) -> Iterator[tuple]:
+        column = self._column(field)
+        rows = self._facts.filter(
+            _in(field, self._from, self._to), **{f"{metric}_minutes__isnull": False}
+        ).values_list(column, f"{metric}_minutes", f"{metric}_business_minutes")
+        for raw, minutes, business in rows:
+            yield (self.groups[self._key(raw)], self.total), minutes, business
 
 
 def _handle_figures(sums: dict[str, float]) -> dict[str, Any]:
@@ -406,8 +393,8 @@ def operations_metrics(*, user: Any, date_from: date, date_to: date, group_by: s
     """{"totals": {field: …}, "results": [{"key", "label", field: …}, …]} for the period."""
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {GROUPS}")
-    facts = _fact_rows(user, date_from, date_to)
-    groups, total = _ticket_figures(facts, date_from, date_to, _grouper(group_by))
+    tickets = _TicketSide(user, date_from, date_to, group_by)
+    groups, total = tickets.groups, tickets.total
     rollups = _rollup_rows(user, date_from, date_to, group_by)
     surveys = _surveys(user, date_from, date_to, group_by)
     total_surveys = _surveys(user, date_from, date_to, None)[None]
@@ -417,7 +404,9 @@ def operations_metrics(*, user: Any, date_from: date, date_to: date, group_by: s
         date_from,
         date_to,
     )
-    backlog, backlog_total = _backlog(user, facts, date_from, date_to, group_by, keys)
+    backlog, backlog_total = _backlog(
+        user, tickets.created, tickets.solved, date_from, date_to, group_by, keys
+    )
     labels = labels_for(group_by, keys)
     empty_rollup = dict.fromkeys(ROLLUP_SUMS, 0)
     empty_survey = {"csat_percent": None, "nps": None, "ces": None}
@@ -459,13 +448,12 @@ class _Experience:
         self.switched = 0
 
     def add(self, row: dict[str, Any]) -> None:
-        if row["interactions"] <= 0:
-            return
-        self.tickets += 1
-        self.interactions += row["interactions"]
-        self.actions += row["actions"]
-        self.channels += row["channels"]
-        self.switched += row["channels"] >= 2
+        """Adds an aggregate row over experiences with at least one interaction."""
+        self.tickets += row["tickets"]
+        self.interactions += row["s_interactions"] or 0
+        self.actions += row["s_actions"] or 0
+        self.channels += row["s_channels"] or 0
+        self.switched += row["switched"]
 
 
 def _journey_figures(sums: dict[str, float], exp: _Experience) -> dict[str, Any]:
@@ -492,25 +480,36 @@ def journey_metrics(*, user: Any, date_from: date, date_to: date, group_by: str)
         raise ValueError(f"group_by must be one of {GROUPS}")
     from .journey import preferred_channels
 
-    key = _grouper(group_by)
-    facts = list(
-        visible_facts(user)
-        .filter(
-            Q(created_date__gte=date_from, created_date__lte=date_to)
-            | _in("solved_date", date_from, date_to)
-        )
-        .values(*FACT_COLUMNS)
-    )
+    time = group_by in TIME_GROUPS
+    column = "created_date" if time else DIMENSION_COLUMN[group_by]
     experiences: dict[Any, _Experience] = defaultdict(_Experience)
     total_exp = _Experience()
-    touchpoints: dict[str, int] = defaultdict(int)
-    for row in facts:
-        if date_from <= row["created_date"] <= date_to:
-            experiences[key(row, "created_date")].add(row)
-            total_exp.add(row)
-        solved = row["solved_date"]
-        if solved is not None and date_from <= solved <= date_to and row["resolution_touchpoint"]:
-            touchpoints[row["resolution_touchpoint"]] += 1
+    rows = (
+        visible_facts(user)
+        .filter(_in("created_date", date_from, date_to), interactions__gt=0)
+        .values(column)
+        .annotate(
+            tickets=Count("ticket_id"),
+            s_interactions=Sum("interactions"),
+            s_actions=Sum("actions"),
+            s_channels=Sum("channels"),
+            switched=Count("ticket_id", filter=Q(channels__gte=2)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        k = bucket(row[column], group_by) if time else row[column]
+        for exp in (experiences[k], total_exp):
+            exp.add(row)
+    touchpoints = dict(
+        visible_facts(user)
+        .filter(_in("solved_date", date_from, date_to))
+        .exclude(resolution_touchpoint="")
+        .values("resolution_touchpoint")
+        .annotate(n=Count("ticket_id"))
+        .order_by()
+        .values_list("resolution_touchpoint", "n")
+    )
     rollups = _rollup_rows(user, date_from, date_to, group_by)
     keys = _ordered_keys(
         [*experiences, *rollups] if group_by not in TIME_GROUPS else [],
