@@ -258,6 +258,17 @@ def build_dashboard(*, user: Any, params: Any) -> dict[str, Any]:
     return context
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    # Names come from staff input (queues, reasons, agents): text that Excel would run as a
+    # formula is written as text.
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export_csv(table: Table, *, period: Period | None) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     span = f"{period.date_from:%Y%m%d}-{period.date_to:%Y%m%d}" if period else "today"
@@ -266,7 +277,7 @@ def export_csv(table: Table, *, period: Period | None) -> HttpResponse:
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(table.csv_headers)
-    writer.writerows(table.csv_rows)
+    writer.writerows([_csv_cell(value) for value in row] for row in table.csv_rows)
     return response
 
 

@@ -212,3 +212,13 @@ def test_a_block_of_the_daily_chart_drills_down_to_that_day_and_channel(client, 
         assert "channel__exact=" in href
         listed = client.get(html.unescape(href)).context["cl"]
         assert listed.result_count == int(value)
+
+
+def test_csv_export_writes_formula_like_names_as_text(client, data):
+    data.sales.name = '=HYPERLINK("http://evil.example","Bấm")'
+    data.sales.save()
+    client.force_login(data.lead)
+    rows = _csv(client.get(URL, {"format": "csv", "table": "queue"}))
+    names = {row[1] for row in rows[1:]}
+    assert "'" + data.sales.name in names
+    assert data.support.name in names
