@@ -10,7 +10,7 @@ from channels.models import Interaction
 from tickets.selectors import queue_ids_for
 
 from .labels import labels_for
-from .periods import day_start
+from .periods import day_start, today
 
 PREFERENCE_DAYS = 90
 
@@ -53,3 +53,21 @@ def preferred_channels(*, user: Any, until: date) -> list[dict[str, Any]]:
         {"key": kind, "label": labels[kind], "customers": n}
         for kind, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
     ]
+
+
+def preferred_channel_of(*, customer_id: int, until: date | None = None) -> str | None:
+    """One customer's preferred channel kind (same rule as preferred_channels), or None when
+    they had no interaction in the 90 days up to `until` (default: today). One query."""
+    until = until or today()
+    row = (
+        Interaction.objects.filter(
+            customer_id=customer_id,
+            started_at__gte=day_start(until - timedelta(days=PREFERENCE_DAYS - 1)),
+            started_at__lt=day_start(until + timedelta(days=1)),
+        )
+        .values("channel__kind")
+        .annotate(n=Count("id"), last_at=Max("started_at"))
+        .order_by("-n", "-last_at", "channel__kind")
+        .first()
+    )
+    return row["channel__kind"] if row else None

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from channels.models import Action, ActionKind, Event, Interaction, Outcome
+from cim_site.analytics.journey import preferred_channel_of
 from cim_site.analytics.metrics import journey_metrics, operations_metrics
 from cim_site.analytics.refresh import rebuild_all
 from tests.factories import CustomerFactory
@@ -186,6 +187,9 @@ def test_handle_time_bot_and_ivr(channels, agent, supervisor, queue, open_ticket
     phone_row = next(r for r in journey["results"] if r["key"] == "phone")
     assert phone_row["ivr_abandon_rate"] == 0.5
     # C1: chat, phone, email once each (email last); C2: chat, phone (phone last); C3: chat.
+    assert preferred_channel_of(customer_id=c1.pk, until=date(2026, 1, 31)) == "email"
+    assert preferred_channel_of(customer_id=c3.pk, until=date(2026, 1, 31)) == "web_chat"
+    assert preferred_channel_of(customer_id=c3.pk, until=date(2026, 12, 31)) is None
     assert {p["key"]: p["customers"] for p in journey["preferred_channels"]} == {
         "email": 1,
         "phone": 1,
