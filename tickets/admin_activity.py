@@ -15,4 +15,3 @@ class ActivityKindAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         # Logged work refers to its kind; retire a kind by unticking "active".
         return False
-
