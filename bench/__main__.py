@@ -134,13 +134,16 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per line")
     parser.add_argument(
         "--only",
-        choices=("sqlite", "postgresql", "sla", "email", "sentiment", "kb", "macros"),
+        choices=("sqlite", "postgresql", "sla", "email", "sentiment", "kb", "macros", "analytics"),
         help="run one part only",
     )
     parser.add_argument("--sla-sizes", default="100000,1000000", help="open tickets per sweep run")
     parser.add_argument("--skip-sla", action="store_true", help="leave out the SLA/routing part")
     parser.add_argument("--emails", type=int, default=10_000, help="emails for the intake bench")
     parser.add_argument("--skip-email", action="store_true", help="leave out the email intake part")
+    parser.add_argument(
+        "--analytics-tickets", type=int, default=100_000, help="tickets for the analytics part"
+    )
     args = parser.parse_args()
 
     results: dict[str, dict[str, Any]] = {}
@@ -178,7 +181,61 @@ def main() -> int:
         print("SLA sweep and routing: skipped (PostgreSQL only; set DATABASE_URL=postgres://…)")
     if args.only in (None, "postgresql", "macros") and is_pg:
         ok = run_macros_leg(database_url, args) and ok
+    if args.only in (None, "analytics") and is_pg:
+        ok = run_analytics_leg(database_url, args) and ok
+    elif args.only == "analytics":
+        print("analytics: skipped (PostgreSQL only; set DATABASE_URL=postgres://…)")
     return 0 if ok else 1
+
+
+def run_analytics_leg(database_url: str, args: argparse.Namespace) -> bool:
+    """bench/analytics.py in a database of its own: rebuild and refresh times, metrics API."""
+    maintenance, _ = postgres_urls(database_url)
+    name = f"{PG_BENCH_DB}_analytics"
+    bench_url = postgres_urls(database_url)[1].replace(f"/{PG_BENCH_DB}", f"/{name}")
+    recreate_pg_database(maintenance, name=name)
+    try:
+        result = run_leg_process(
+            label="postgresql: analytics",
+            var_name="analytics",
+            module_args=[
+                "bench.analytics",
+                f"--tickets={args.analytics_tickets}",
+                f"--requests={min(args.requests, 15)}",
+            ],
+            database_url=bench_url,
+        )
+    finally:
+        recreate_pg_database(maintenance, drop_only=True, name=name)
+    if "error" in result:
+        print(f"analytics bench failed: {result['error']}")
+        return False
+    days = max(result["rebuild"]["days"], 1)
+    print()
+    print(f"analytics (PostgreSQL), {result['tickets']:,} tickets over a year")
+    print(
+        f"rebuild_analytics: {result['rebuild_seconds']:.1f}s "
+        f"({result['rebuild']['tickets']:,} facts, {days} days, "
+        f"{result['rebuild']['rollup_rows']:,} rollup rows)"
+    )
+    print(
+        f"refresh of one day: rollups {result['rollup_day_seconds'] * 1000:.0f} ms, facts of its "
+        f"{result['facts_day_tickets']} tickets {result['facts_day_seconds'] * 1000:.0f} ms; "
+        f"2,000 facts built in {result['facts_per_2000_seconds'] * 1000:.0f} ms"
+    )
+    header = f"{'30-day period':<30}{'as':<12}{'median':>10}{'p95':>10}{'queries':>9}"
+    print(header)
+    print("-" * len(header))
+    for m in result["api"]:
+        if "skipped" in m:
+            print(f"{m['what']:<30}{m['role']:<12}skipped: {m['skipped']}")
+            continue
+        queries = "/".join(str(q) for q in m["queries"])
+        print(
+            f"{m['what']:<30}{m['role']:<12}{m['median_ms']:>8.1f}ms{m['p95_ms']:>8.1f}ms"
+            f"{queries:>9}"
+        )
+    return True
 
 
 def run_module(module: str) -> bool:

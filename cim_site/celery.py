@@ -34,4 +34,6 @@ app.conf.beat_schedule = {
         "task": "feedback.analyse_pending_sentiment",
         "schedule": SWEEP_SECONDS,
     },
+    # Analytics facts and daily rollups of what changed since the last run (and the last 8 days).
+    "refresh-analytics": {"task": "analytics.refresh", "schedule": 5 * SWEEP_SECONDS},
 }

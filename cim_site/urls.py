@@ -29,6 +29,9 @@ def favicon(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", RedirectView.as_view(url="/help/", permanent=False)),
     path("favicon.ico", favicon, name="favicon"),
+    # The admin index is the operations dashboard; the ticket page's work log has its own URL.
+    path("admin/", include("cim_site.analytics.admin_urls")),
+    path("admin/tickets/ticket/", include("tickets.admin_activity_views")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cim_site.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -30,6 +30,7 @@ DIMENSIONS: dict[str, tuple[Any, Any]] = {
     "channel": (F("channel"), F("channel")),
     "segment": (F("segment_id"), F("segment__name")),
     "kind": (F("kind"), F("kind")),
+    "priority": (F("ticket__priority"), None),
     "day": (TruncDay("sent_at"), None),
     "week": (TruncWeek("sent_at"), None),
     "month": (TruncMonth("sent_at"), None),
@@ -117,6 +118,26 @@ def survey_metrics(
             }
         )
     return out
+
+
+def csat_percent_by(
+    *, user: Any, fields: tuple[str, ...], since: datetime, until: datetime
+) -> dict[tuple[Any, ...], float | None]:
+    """CSAT % (answers of 4–5 among CSAT answers, as in survey_metrics) per combination of
+    invitation fields, e.g. ("agent_id", "segment_id"). One query."""
+    csat = Q(kind=SurveyKind.CSAT, response__isnull=False)
+    rows = (
+        visible_invitations(user)
+        .filter(status__in=[InvitationStatus.SENT, InvitationStatus.RESPONDED])
+        .filter(sent_at__gte=since, sent_at__lt=until)
+        .values(*fields)
+        .annotate(
+            csat_n=Count("id", filter=csat),
+            csat_good=Count("id", filter=csat & Q(response__score__gte=4)),
+        )
+        .order_by()
+    )
+    return {tuple(row[f] for f in fields): _pct(row["csat_good"], row["csat_n"]) for row in rows}
 
 
 def _pct(part: int, whole: int) -> float | None:

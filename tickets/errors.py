@@ -21,6 +21,7 @@ class TicketErrorCode(StrEnum):
     MERGE_FORBIDDEN = "merge_forbidden"
     LINK_INVALID = "link_invalid"
     STALE_REPLY = "stale_reply"
+    INVALID_ACTIVITY = "invalid_activity"
 
 
 # Codes that mean "the ticket is not in a state for this", rendered as 409 by the API.

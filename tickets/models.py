@@ -1059,3 +1059,6 @@ class SavedView(models.Model):
             raise ValidationError({"queue": _("Pick the queue the view is shared with.")})
         if self.visibility == ViewVisibility.PERSONAL and self.owner_id is None:
             raise ValidationError({"owner": _("A personal view needs an owner.")})
+
+
+from .models_activity import Activity, ActivityKind  # noqa: E402, F401 - registers the models

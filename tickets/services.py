@@ -690,3 +690,6 @@ def update_reason(
     for field, value in changes.items():
         setattr(reason, field, value)
     return _save_reason(reason, by=by, change="updated")
+
+
+from .activities import log_activity as log_activity  # noqa: E402 - the work log service

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from channels.api import ChannelViewSet, EventViewSet, InteractionViewSet, JourneyViewSet
 from channels.chatbot_api import BotMetricsViewSet
+from cim_site.analytics.api import MetricsViewSet
 from customers.api import CustomerViewSet, OrganizationViewSet
 from feedback.api import (
     CampaignViewSet,
@@ -14,6 +15,7 @@ from feedback.api import (
 )
 from knowledge_base.api import ArticleViewSet, ContentGapViewSet
 from tickets.api import QueueViewSet, ReasonViewSet, TicketViewSet
+from tickets.api.activities import ActivityViewSet
 from tickets.api.macros import ApplyMacroView, MacroViewSet
 from tickets.api.relations import NotificationViewSet, TicketRelationViewSet
 from tickets.api.sla import CalendarViewSet, PolicyViewSet
@@ -47,6 +49,8 @@ router.register("macros", MacroViewSet, basename="macro")
 router.register("tickets", TicketRelationViewSet, basename="ticket-relation")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("views", SavedViewViewSet, basename="saved-view")
+router.register("metrics", MetricsViewSet, basename="metrics")
+router.register("activities", ActivityViewSet, basename="activity")
 urlpatterns = [
     *router.urls,
     path("tickets/<int:pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),

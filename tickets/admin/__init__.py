@@ -1,5 +1,6 @@
 """Staff UI of the tickets app: the ticket pages, and the setup that shapes them."""
 
+from .. import admin_activity  # noqa: F401 - work log admin (tickets/admin_activity.py)
 from .config import (
     AgentProfileAdmin,
     CustomerTicketInline,
