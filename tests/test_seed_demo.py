@@ -476,3 +476,25 @@ def test_admin_login_page_lists_every_demo_login_where_the_demo_runs(client, set
 
     settings.CIM_DEMO_LOGINS = False
     assert "<code>lead</code>" not in client.get("/admin/login/").content.decode()
+
+
+def test_demo_has_work_log_and_a_full_dashboard():
+    from datetime import date, timedelta
+
+    from django.contrib.auth import get_user_model
+
+    from cim_site.analytics.metrics import operations_metrics
+    from tickets.models_activity import Activity
+
+    seed()
+    assert Activity.objects.exists()
+    lead = get_user_model().objects.get(username="lead")
+    today = date.today()
+    figures = operations_metrics(
+        user=lead, date_from=today - timedelta(days=30), date_to=today, group_by="channel"
+    )
+    assert figures["totals"]["tickets_created"] > 0
+    assert len(figures["results"]) >= 3
+    count = Activity.objects.count()
+    seed()
+    assert Activity.objects.count() == count

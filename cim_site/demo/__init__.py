@@ -303,10 +303,23 @@ HAPPENING_NOW = frozenset({"yen-headphones"})
 
 SeedStep = Callable[[World], None]
 
+
 # Steps run after the demo world and its history exist, in the same transaction: other parts
 # of the product add theirs here (e.g. after-contact work records, then a rebuild of report
 # rollups), each keyed so a second run adds nothing.
-EXTRA_SEED_STEPS: list[SeedStep] = []
+def _work_log_and_report_facts(world: World) -> None:
+    """After-contact work on past interactions, then the analytics facts and rollups, so the
+    dashboard is full on the first page load (the beat task keeps them current afterwards)."""
+    from cim_site.analytics.demo import rebuild_all, seed_demo_activities
+    from tickets.models_activity import Activity
+
+    if not Activity.objects.exists():
+        made = seed_demo_activities(random.Random(11))  # noqa: S311 - demo data
+        world.count("activities", True, made)
+    rebuild_all()
+
+
+EXTRA_SEED_STEPS: list[SeedStep] = [_work_log_and_report_facts]
 
 
 def seed_world() -> World:
