@@ -169,14 +169,35 @@ def _x_labels(labels: Sequence[str], xs: Sequence[float], plot_w: float) -> Safe
     )
 
 
-def _legend(series: Sequence[Series], y: float, width: int) -> SafeString:
-    items, x = [], LEFT
+LEGEND_ROW = 16
+
+
+def _legend_rows(series: Sequence[Series], width: int) -> list[list[tuple[int, int, Series]]]:
+    """Legend entries as rows that fit the chart's width: every series is named, none is cut."""
+    rows: list[list[tuple[int, int, Series]]] = [[]]
+    x = LEFT
     for index, item in enumerate(series):
-        colour = _colour(item, index)
-        items.append((f"{x}", f"{y - 9}", colour, f"{x + 14}", f"{y}", item.name))
-        x += 14 + int(len(item.name) * CHAR_WIDTH) + 18
-        if x > width - 80:
-            break
+        size = 14 + int(len(item.name) * CHAR_WIDTH) + 18
+        if rows[-1] and x + size > width - RIGHT:
+            rows.append([])
+            x = LEFT
+        rows[-1].append((x, index, item))
+        x += size
+    return rows
+
+
+def _legend_height(series: Sequence[Series], width: int) -> int:
+    """What the legend adds below a chart beyond its first row."""
+    return LEGEND_ROW * (len(_legend_rows(series, width)) - 1)
+
+
+def _legend(series: Sequence[Series], y: float, width: int) -> SafeString:
+    items = [
+        (f"{x}", f"{y - 9 + n * LEGEND_ROW}", _colour(item, index))
+        + (f"{x + 14}", f"{y + n * LEGEND_ROW}", item.name)
+        for n, row in enumerate(_legend_rows(series, width))
+        for x, index, item in row
+    ]
     return format_html_join(
         "",
         '<rect x="{}" y="{}" width="10" height="10" fill="{}"></rect>'
@@ -247,7 +268,8 @@ def line_chart(
             )
             parts.append(_linked(mark, links[i] if i < len(links) else None))
     parts.append(_legend(series, HEIGHT - 6, WIDTH))
-    return _frame(title, desc, WIDTH, HEIGHT, mark_safe("".join(parts)))  # noqa: S308 - escaped
+    height = HEIGHT + _legend_height(series, WIDTH)
+    return _frame(title, desc, WIDTH, height, mark_safe("".join(parts)))  # noqa: S308 - escaped
 
 
 def stacked_bar_chart(
@@ -294,7 +316,8 @@ def stacked_bar_chart(
             )
             parts.append(_linked(mark, links[i] if i < len(links) else None))
     parts.append(_legend(series, HEIGHT - 6, WIDTH))
-    return _frame(title, desc, WIDTH, HEIGHT, mark_safe("".join(parts)))  # noqa: S308 - escaped
+    height = HEIGHT + _legend_height(series, WIDTH)
+    return _frame(title, desc, WIDTH, height, mark_safe("".join(parts)))  # noqa: S308 - escaped
 
 
 def bar_chart(
