@@ -9,6 +9,8 @@ from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from . import health, metrics
+
 FAVICON = Path(__file__).resolve().parent / "static" / "cim" / "favicon.ico"
 
 
@@ -29,6 +31,10 @@ def favicon(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", RedirectView.as_view(url="/help/", permanent=False)),
     path("favicon.ico", favicon, name="favicon"),
+    # Probes and monitoring (docs/deploy.md).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cim_site.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
