@@ -15,7 +15,13 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+)
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
@@ -97,3 +103,28 @@ def _leave_task(task_id: str | None = None, **kwargs: Any) -> None:
             _current.reset(token)
         except ValueError:  # reset from another context (a different thread); just clear it
             _current.set("")
+
+
+@after_setup_logger.connect(dispatch_uid="cim_request_id_worker_logs")
+@after_setup_task_logger.connect(dispatch_uid="cim_request_id_worker_task_logs")
+def _worker_log_format(logger: logging.Logger | None = None, **kwargs: Any) -> None:
+    """The worker's handlers (set up by Celery) get the request id and, with LOG_FORMAT=json,
+    the same JSON lines as the web processes."""
+    from django.conf import settings
+
+    if logger is None:
+        return
+    for handler in logger.handlers:
+        if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+            handler.addFilter(RequestIdFilter())
+        if getattr(settings, "LOG_FORMAT", "text") == "json":
+            handler.setFormatter(json_formatter())
+
+
+def json_formatter() -> logging.Formatter:
+    from django.conf import settings
+    from pythonjsonlogger.json import JsonFormatter
+
+    spec = dict(settings.LOGGING["formatters"]["json"])
+    spec.pop("()", None)
+    return JsonFormatter(spec.pop("format"), **spec)

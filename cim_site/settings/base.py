@@ -297,8 +297,6 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
-# The worker logs through the same handler (and format) instead of Celery's own.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # /metrics: a scraper sends "Authorization: Bearer <token>"; logged-in staff may always read it.
 CIM_METRICS_TOKEN = env_str("CIM_METRICS_TOKEN", "")
 
