@@ -46,3 +46,16 @@ class ReplicaRouter:
     def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool | None:
         # The replica receives the schema by replication, never by migrate.
         return db != REPLICA
+
+
+def reads_replica(func: Any) -> Any:
+    """Decorator for report/export selectors that return evaluated data (lists, dicts): the whole
+    call reads from the replica when there is one."""
+    from functools import wraps
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with use_replica():
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -346,3 +346,38 @@ def test_every_registered_task_has_a_known_queue():
 
 def test_a_worker_without_q_consumes_every_queue():
     assert {q.name for q in app.conf.task_queues} == set(QUEUES)
+
+
+def test_report_selectors_read_from_the_replica(monkeypatch):
+    from feedback import selectors
+
+    seen = []
+    monkeypatch.setattr(db_router, "replica_configured", lambda: True)
+
+    def probe(*args, **kwargs):
+        seen.append(db_router.ReplicaRouter().db_for_read(None))
+        return []
+
+    for name in ("survey_metrics", "qa_report"):
+        wrapped = getattr(selectors, name)
+        assert wrapped.__wrapped__  # decorated with reads_replica
+        db_router.reads_replica(probe)()
+    assert seen == ["replica", "replica"]
+    assert db_router.ReplicaRouter().db_for_read(None) == "default"
+
+
+def test_worker_log_handlers_get_the_request_id_and_json(settings):
+    settings.LOG_FORMAT = "json"
+    logger = logging.getLogger("cim-test-worker")
+    handler = logging.StreamHandler()
+    logger.addHandler(handler)
+    try:
+        request_id._worker_log_format(logger=logger)
+        assert any(isinstance(f, request_id.RequestIdFilter) for f in handler.filters)
+        record = logging.LogRecord(
+            "celery", logging.INFO, __file__, 1, "Task x succeeded", None, None
+        )
+        handler.filter(record)
+        assert json.loads(handler.format(record))["request_id"] == "-"
+    finally:
+        logger.removeHandler(handler)
