@@ -70,7 +70,9 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", None):
-            record.request_id = _current.get() or "-"
+            # django.request logs a 4xx/5xx after the middleware returned: read it off the request.
+            from_request = getattr(getattr(record, "request", None), "request_id", None)
+            record.request_id = _current.get() or from_request or "-"
         return True
 
 
