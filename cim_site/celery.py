@@ -3,12 +3,60 @@
 import os
 
 from celery import Celery
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cim_site.settings.dev")
 
 app = Celery("cim_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Request ids travel in task headers and into the worker's log records (signal handlers).
+from . import request_id  # noqa: E402, F401
+
+# One queue per kind of work, so a flood in one (a mailbox backlog, a bulk job) cannot starve
+# another (replies going out, SLA sweeps). A worker started without -Q consumes every queue (the
+# embedded default: one worker does everything); production runs one worker pool per queue, e.g.
+#   celery -A cim_site worker -Q intake -n intake@%h
+# (see docs/deploy.md). Anything not listed goes to "default".
+QUEUES = ("default", "intake", "outbound", "sweeps", "analytics", "bulk")
+app.conf.task_default_queue = "default"
+app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
+app.conf.task_routes = [
+    {
+        # Turning raw input into tickets and placing new tickets with an agent.
+        "channels.process_inbound": {"queue": "intake"},
+        "channels.process_pending_inbound": {"queue": "intake"},
+        "channels.poll_mailboxes": {"queue": "intake"},
+        "tickets.route_ticket": {"queue": "intake"},
+        "tickets.route_waiting_tickets": {"queue": "intake"},
+        # Anything that leaves the building: replies, notifications, surveys, alerts, webhooks.
+        "channels.deliver_outbound": {"queue": "outbound"},
+        "channels.deliver_due_outbound": {"queue": "outbound"},
+        "tickets.notify_sla_event": {"queue": "outbound"},
+        "tickets.send_notification_email": {"queue": "outbound"},
+        "feedback.send_invitation": {"queue": "outbound"},
+        "feedback.email_alert": {"queue": "outbound"},
+        # Periodic SLA and automation sweeps.
+        "tickets.sla_sweep": {"queue": "sweeps"},
+        "feedback.send_due_invitations": {"queue": "sweeps"},
+        # Sentiment and reporting.
+        "feedback.analyse_message": {"queue": "analytics"},
+        "feedback.analyse_response": {"queue": "analytics"},
+        "feedback.analyse_pending_sentiment": {"queue": "analytics"},
+    },
+    # Tasks added by other parts follow their names (glob patterns, first match wins).
+    [
+        ("*.webhook*", {"queue": "outbound"}),
+        ("*automation*", {"queue": "sweeps"}),
+        ("*sweep*", {"queue": "sweeps"}),
+        ("analytics.*", {"queue": "analytics"}),
+        ("*report*", {"queue": "analytics"}),
+        ("*bulk*", {"queue": "bulk"}),
+        ("*export*", {"queue": "bulk"}),
+        ("*import*", {"queue": "bulk"}),
+    ],
+]
 
 # Every sweep runs each minute; tests that drive a real beat shorten it.
 SWEEP_SECONDS = float(os.environ.get("CIM_SWEEP_SECONDS", "60"))

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from . import health, metrics
+
 FAVICON = Path(__file__).resolve().parent / "static" / "cim" / "favicon.ico"
 
 
@@ -32,6 +34,10 @@ urlpatterns = [
     # The admin index is the operations dashboard; the ticket page's work log has its own URL.
     path("admin/", include("cim_site.analytics.admin_urls")),
     path("admin/tickets/ticket/", include("tickets.admin_activity_views")),
+    # Probes and monitoring (docs/deploy.md).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cim_site.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

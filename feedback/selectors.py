@@ -9,6 +9,7 @@ from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from channels.models import OutboundStatus
+from cim_site.db_router import reads_replica
 from tickets.models import Ticket
 from tickets.selectors import is_supervisor, queue_ids_for
 
@@ -44,6 +45,7 @@ def visible_invitations(user: Any) -> QuerySet[SurveyInvitation]:
     return qs if queue_ids is None else qs.filter(queue_id__in=queue_ids)
 
 
+@reads_replica
 def survey_metrics(
     *,
     user: Any,
@@ -226,6 +228,7 @@ def visible_reviews(user: Any) -> QuerySet[QAReview]:
     return qs.filter(agent_id=getattr(user, "pk", None))
 
 
+@reads_replica
 def qa_report(
     *,
     user: Any,
