@@ -12,7 +12,13 @@ from django_ratelimit.decorators import ratelimit
 
 from customers.errors import CustomerError
 from tickets.errors import TicketError
-from tickets.links import make_status_token, read_status_token, status_url
+from tickets.links import (
+    count_link_guess,
+    link_guesses_exceeded,
+    make_status_token,
+    read_status_token,
+    status_url,
+)
 
 from .errors import ChannelError
 from .forms import ContactForm
@@ -67,8 +73,11 @@ def contact(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def contact_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    if link_guesses_exceeded(request):
+        return too_many_requests(request)
     ticket = read_status_token(token)
     if ticket is None:
+        count_link_guess(request)
         return render(request, "tickets/link_invalid.html", status=404)
     return render(
         request,

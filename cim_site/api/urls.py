@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from channels.api import ChannelViewSet, EventViewSet, InteractionViewSet, JourneyViewSet
 from channels.chatbot_api import BotMetricsViewSet
+from cim_site.api.auth import ObtainTokenView
 from customers.api import CustomerViewSet, OrganizationViewSet
 from feedback.api import (
     CampaignViewSet,
@@ -47,5 +48,6 @@ router.register("tickets", TicketRelationViewSet, basename="ticket-relation")
 router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = [
     *router.urls,
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("tickets/<int:pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),
 ]
