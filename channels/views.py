@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_protect
 from django_ratelimit.decorators import ratelimit
 
 from customers.errors import CustomerError
+from customers.services import confirm_claim, read_claim_token
 from tickets.errors import TicketError
 from tickets.links import (
     count_link_guess,
@@ -84,3 +85,24 @@ def contact_thanks(request: HttpRequest, token: str) -> HttpResponse:
         "channels/contact_thanks.html",
         {"ticket": ticket, "status_link": status_url(ticket)},
     )
+
+
+@never_cache
+@csrf_protect
+def verify_identity(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to an address someone typed on the web chat or contact form. Opening it
+    shows a button (mail scanners open links by themselves); pressing it joins the conversation
+    to the address owner's history."""
+    if link_guesses_exceeded(request):
+        return too_many_requests(request)
+    provisional = read_claim_token(token)
+    if provisional is None:
+        count_link_guess(request)
+        return render(request, "channels/verify_invalid.html", status=404)
+    if request.method == "POST":
+        try:
+            confirm_claim(provisional=provisional)
+        except CustomerError:
+            return render(request, "channels/verify_invalid.html", status=404)
+        return render(request, "channels/verify_identity.html", {"done": True})
+    return render(request, "channels/verify_identity.html", {"done": False})
