@@ -165,3 +165,31 @@ def test_forged_or_foreign_tokens_open_nothing(client, owner, channels_):
     assert client.get("/help/verify/garbage/").status_code == 404
     ordinary = create_customer(name="B", email="b@example.vn")
     assert client.get(f"/help/verify/{make_claim_token(ordinary)}/").status_code == 404
+
+
+def test_ticket_pages_name_the_claimant_unverified(client, owner, channels_, admin_user):
+    client.post("/help/contact/", CONTACT)
+    ticket = Ticket.objects.exclude(customer=owner).get()
+    client.force_login(admin_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url in (
+        reverse("admin:tickets_ticket_change", args=[ticket.pk]),
+        reverse("admin:tickets_ticket_changelist"),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "(unverified)" in page.content.decode(), url
+
+
+def test_api_says_unverified(owner, channels_, agent):
+    from rest_framework.test import APIClient
+
+    provisional = chat.start_chat(browser_key="d" * 32, email="lan@example.vn").customer
+    agent.is_staff = True
+    agent.save()
+    agent.groups.add(Group.objects.get(name="Agent"))
+    api = APIClient()
+    api.force_authenticate(agent)
+    data = api.get(f"/api/v1/customers/{provisional.pk}/").json()
+    assert data["unverified"] is True and data["claimed_customer"] == owner.pk
+    assert api.get(f"/api/v1/customers/{owner.pk}/").json()["unverified"] is False
