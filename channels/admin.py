@@ -1,6 +1,7 @@
 """Staff UI for channels and the journey records. Interactions, actions and events are written by
 the channel adapters; here they are read. Outbound messages can be put back in the queue."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from .models import (
     OutboundMessage,
     OutboundStatus,
 )
+from .secrets import SECRET_KEYS, is_secret_key, masked_config, public_config, secret_keys_in
 
 
 class ReadOnlyAdminMixin:
@@ -48,13 +50,141 @@ class ReadOnlyAdminMixin:
         return False
 
 
+CHANNEL_FIELDS = (
+    "name",
+    "code",
+    "kind",
+    "default_queue",
+    "address",
+    "sender_name",
+    "sender_address",
+    "config",
+    "is_active",
+)
+
+
+class _ChannelFormBase(forms.ModelForm):
+    """Edits a channel's settings without ever showing its secrets: the settings field holds the
+    rest, and each secret has a write-only input (empty: keep it) and a box to clear it."""
+
+    class Meta:
+        model = Channel
+        fields = CHANNEL_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.instance.config if isinstance(self.instance.config, dict) else {}
+        self.initial["config"] = public_config(stored)
+        for key in SECRET_KEYS:
+            field = self.fields[f"set_{key}"]
+            field.help_text = (
+                _("Set. Leave empty to keep it.") if stored.get(key) else _("Not set.")
+            )
+
+    def clean_config(self) -> Any:
+        value = self.cleaned_data.get("config")
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("The settings must be a JSON object."))
+        secrets = sorted(k for k in value if is_secret_key(k))
+        if secrets:
+            raise forms.ValidationError(
+                _("Secrets go in their own write-only fields, not in the settings: %(keys)s.")
+                % {"keys": ", ".join(secrets)}
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "config" not in data:
+            return data
+        stored = self.instance.config if isinstance(self.instance.config, dict) else {}
+        merged = dict(data["config"])
+        # Secrets the form does not list (found by their name) are kept as they are.
+        merged.update({k: v for k, v in stored.items() if is_secret_key(k)})
+        for key in SECRET_KEYS:
+            new_value = (data.get(f"set_{key}") or "").strip()
+            if data.get(f"clear_{key}"):
+                merged.pop(key, None)
+            elif new_value:
+                merged[key] = new_value
+        data["config"] = merged
+        return data
+
+
+def _secret_form_fields() -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {}
+    for key in SECRET_KEYS:
+        fields[f"set_{key}"] = forms.CharField(
+            label=key,
+            required=False,
+            strip=True,
+            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        )
+        fields[f"clear_{key}"] = forms.BooleanField(
+            label=_("clear %(key)s") % {"key": key}, required=False
+        )
+    return fields
+
+
+ChannelForm = type("ChannelForm", (_ChannelFormBase,), _secret_form_fields())
+SECRET_FORM_FIELDS = tuple(name for key in SECRET_KEYS for name in (f"set_{key}", f"clear_{key}"))
+
+
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
+    """Channels hold the credentials of the platforms (see channels.secrets): only people who may
+    change a channel (supervisors, administrators) see the write-only secret inputs; everyone
+    else sees the settings with every secret masked and whether each one is set."""
+
+    form = ChannelForm
     list_display = ("name", "code", "kind", "default_queue", "address", "is_active")
     list_select_related = ("default_queue",)
     list_filter = ("kind", "is_active")
     search_fields = ("name", "code", "address")
     prepopulated_fields = {"code": ("name",)}
+
+    def get_fieldsets(self, request: HttpRequest, obj: Channel | None = None) -> Any:
+        if obj is not None and not self.has_change_permission(request, obj):
+            shown = tuple(f for f in CHANNEL_FIELDS if f != "config")
+            return [
+                (None, {"fields": (*shown, "masked_settings")}),
+                (_("Secrets"), {"fields": ("secrets_status",)}),
+            ]
+        return [
+            (None, {"fields": CHANNEL_FIELDS}),
+            (
+                _("Secrets (write-only)"),
+                {
+                    "fields": [(f"set_{key}", f"clear_{key}") for key in SECRET_KEYS],
+                    "description": _(
+                        "A secret is never shown again once saved. Type a new value to replace "
+                        "it, tick “clear” to remove it, leave both empty to keep it."
+                    ),
+                },
+            ),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Channel | None = None) -> Any:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return (*CHANNEL_FIELDS, "masked_settings", "secrets_status")
+        return ()
+
+    @admin.display(description=_("settings"))
+    def masked_settings(self, obj: Channel) -> str:
+        return format_html(
+            "<pre>{}</pre>", json.dumps(masked_config(obj.config), indent=2, ensure_ascii=False)
+        )
+
+    @admin.display(description=_("secrets"))
+    def secrets_status(self, obj: Channel) -> str:
+        config = obj.config if isinstance(obj.config, dict) else {}
+        rows = [
+            f"{key}: {_('set') if config.get(key) else _('not set')}"
+            for key in secret_keys_in(config)
+        ]
+        return format_html("<pre>{}</pre>", "\n".join(rows))
 
 
 class ActionInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import ChannelKind, Customer
-from customers.services import resolve_customer
+from customers.services import resolve_claimed_customer, resolve_customer
 from tickets.models import AuthorType, TicketMessage
 
 from .conversation import post_customer_message
@@ -49,7 +49,11 @@ def hash_browser_key(key: str) -> str:
 
 def _customer(*, name: str, email: str, browser_key: str, language: str) -> Customer:
     if email:
-        return resolve_customer(kind=ChannelKind.EMAIL, address=email, name=name, language=language)
+        # The widget proves nothing about the address typed: one that belongs to a known
+        # customer gets a provisional customer until its owner confirms (customers.services).
+        return resolve_claimed_customer(
+            kind=ChannelKind.EMAIL, address=email, name=name, language=language
+        )
     # An anonymous visitor is known by their browser until they give an address.
     return resolve_customer(
         kind=ChannelKind.WEB_CHAT,
@@ -72,6 +76,10 @@ def start_chat(
 
     channel = channel or get_channel(ChannelKind.WEB_CHAT)
     customer = _customer(name=name, email=email, browser_key=browser_key, language=language)
+    if customer.is_unverified:
+        from .services import send_claim_verification
+
+        send_claim_verification(customer=customer, language=language)
     return ChatSession.objects.create(
         channel=channel,
         customer=customer,

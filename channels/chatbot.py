@@ -91,7 +91,12 @@ def bot_enabled(channel: Channel) -> bool:
 
 
 def prefers_people(session: ChatSession) -> bool:
-    segment = session.customer.segment
+    customer = session.customer
+    # An unverified claim only routes (a person answers sooner); it shows nothing of the
+    # claimed customer's history.
+    segment = customer.segment or (
+        customer.claimed_customer.segment if customer.is_unverified else None
+    )
     codes = getattr(settings, "CIM_BOT_PEOPLE_SEGMENTS", ["prefers-people"])
     return segment is not None and segment.code in codes
 

@@ -8,14 +8,22 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import ChannelKind, Customer, CustomerIdentity
-from customers.services import find_customer, normalize_phone, resolve_customer, update_customer
+from customers.services import (
+    find_customer,
+    make_claim_token,
+    normalize_phone,
+    resolve_claimed_customer,
+    update_customer,
+)
 from tickets import services as ticket_services
 from tickets.links import status_url
 from tickets.models import AuthorType, InteractionReason, MessageKind, Ticket, TicketMessage
@@ -142,7 +150,11 @@ def submit_web_form(
     form channel's queue, records the contact in the journey and sends the customer a signed link
     to follow it."""
     channel = get_channel(ChannelKind.WEB_FORM)
-    customer = resolve_customer(kind=ChannelKind.EMAIL, address=email, name=name, language=language)
+    # The form proves nothing about the address typed: one that belongs to a known customer gets
+    # a provisional customer until its owner confirms (customers.services).
+    customer = resolve_claimed_customer(
+        kind=ChannelKind.EMAIL, address=email, name=name, language=language
+    )
     changes: dict[str, Any] = {}
     # A phone already known for someone else (a shared family number) is not a reason to refuse
     # the request, nor something to reveal to the sender: it just is not copied.
@@ -155,7 +167,7 @@ def submit_web_form(
         changes["phone"] = phone
     if name and not customer.name:
         changes["name"] = name
-    if changes:
+    if changes and not customer.is_unverified:
         customer = update_customer(customer=customer, **changes)
     ticket = ticket_services.create_ticket(
         customer=customer,
@@ -195,7 +207,38 @@ def submit_web_form(
             },
             headers={"Auto-Submitted": "auto-replied"},
         )
+    if customer.is_unverified:
+        send_claim_verification(customer=customer, ticket=ticket, language=language)
     return ticket
+
+
+def claim_verification_url(customer: Customer) -> str:
+    path = reverse("channels:verify_identity", kwargs={"token": make_claim_token(customer)})
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_claim_verification(
+    *, customer: Customer, ticket: Ticket | None = None, language: str = "vi"
+) -> OutboundMessage | None:
+    """Mails the claimed address (its real owner) a link that joins this conversation to their
+    history. Whoever typed the address only gets it if the mailbox is theirs."""
+    if not customer.is_unverified or not customer.email:
+        return None
+    with translation.override(language if language in ("vi", "en") else "vi"):
+        return queue_outbound(
+            kind=ChannelKind.EMAIL,
+            to_address=customer.email,
+            ticket=ticket,
+            subject=_("Please confirm it was you who contacted us"),
+            body=_(
+                "Hello,\n\nSomeone contacted us through our website and gave this email "
+                "address. If it was you, open this link to add the conversation to your history "
+                "with us:\n%(link)s\n\nIf it was not you, ignore this mail: nothing from your "
+                "history is shown to them.\n"
+            )
+            % {"link": claim_verification_url(customer)},
+            headers={"Auto-Submitted": "auto-generated"},
+        )
 
 
 def queue_outbound(

@@ -11,8 +11,15 @@ from django.views.decorators.csrf import csrf_protect
 from django_ratelimit.decorators import ratelimit
 
 from customers.errors import CustomerError
+from customers.services import confirm_claim, read_claim_token
 from tickets.errors import TicketError
-from tickets.links import make_status_token, read_status_token, status_url
+from tickets.links import (
+    count_link_guess,
+    link_guesses_exceeded,
+    make_status_token,
+    read_status_token,
+    status_url,
+)
 
 from .errors import ChannelError
 from .forms import ContactForm
@@ -67,11 +74,35 @@ def contact(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def contact_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    if link_guesses_exceeded(request):
+        return too_many_requests(request)
     ticket = read_status_token(token)
     if ticket is None:
+        count_link_guess(request)
         return render(request, "tickets/link_invalid.html", status=404)
     return render(
         request,
         "channels/contact_thanks.html",
         {"ticket": ticket, "status_link": status_url(ticket)},
     )
+
+
+@never_cache
+@csrf_protect
+def verify_identity(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to an address someone typed on the web chat or contact form. Opening it
+    shows a button (mail scanners open links by themselves); pressing it joins the conversation
+    to the address owner's history."""
+    if link_guesses_exceeded(request):
+        return too_many_requests(request)
+    provisional = read_claim_token(token)
+    if provisional is None:
+        count_link_guess(request)
+        return render(request, "channels/verify_invalid.html", status=404)
+    if request.method == "POST":
+        try:
+            confirm_claim(provisional=provisional)
+        except CustomerError:
+            return render(request, "channels/verify_invalid.html", status=404)
+        return render(request, "channels/verify_identity.html", {"done": True})
+    return render(request, "channels/verify_identity.html", {"done": False})

@@ -14,6 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -207,6 +208,19 @@ class AddIdentityInline(admin.TabularInline):
         return self.has_add_permission(request, obj)
 
 
+class UnverifiedFilter(admin.SimpleListFilter):
+    title = _("identity")
+    parameter_name = "unverified"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return (("1", _("unverified")),)
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() == "1":
+            return queryset.filter(claimed_customer__isnull=False, merged_into__isnull=True)
+        return queryset
+
+
 @admin.register(Customer)
 class CustomerAdmin(ServiceHistoryAdmin):
     form = CustomerForm
@@ -217,15 +231,22 @@ class CustomerAdmin(ServiceHistoryAdmin):
         "organization",
         "segment",
         "language",
+        "verification",
         "created_at",
     )
-    list_select_related = ("organization", "segment")
-    list_filter = ("segment", "language", "organization")
+    list_select_related = ("organization", "segment", "claimed_customer")
+    list_filter = (UnverifiedFilter, "segment", "language", "organization")
     search_fields = ("name", "email", "phone", "external_id", "identities__address")
     autocomplete_fields = ("organization",)
-    readonly_fields = ("created_at", "updated_at", "merged_into", "attributes_table")
+    readonly_fields = (
+        "created_at",
+        "updated_at",
+        "merged_into",
+        "attributes_table",
+        "verification",
+    )
     fieldsets = (
-        (None, {"fields": ("name", "email", "phone", "language")}),
+        (None, {"fields": ("verification", "name", "email", "phone", "language")}),
         (_("Company and segment"), {"fields": ("organization", "segment", "external_id")}),
         (_("More"), {"fields": ("attributes_table", "merged_into", "created_at", "updated_at")}),
     )
@@ -252,7 +273,49 @@ class CustomerAdmin(ServiceHistoryAdmin):
         )
         return format_html('<table class="cim-attributes"><tbody>{}</tbody></table>', rows)
 
-    actions = ("merge_into_oldest",)
+    @admin.display(description=_("identity"))
+    def verification(self, obj: Customer) -> str:
+        if not obj.is_unverified:
+            return "—"
+        claimed = obj.claimed_customer
+        url = reverse("admin:customers_customer_change", args=[obj.claimed_customer_id])
+        return format_html(
+            '<span class="cim-badge cim-badge-warning">{}</span> {} <a href="{}">{}</a>',
+            _("unverified"),
+            _("claims to be"),
+            url,
+            (claimed.name or claimed.email or f"#{claimed.pk}") if claimed else "",
+        )
+
+    actions = ("merge_into_oldest", "link_to_claimed_customer")
+
+    def has_link_claim_permission(self, request: HttpRequest) -> bool:
+        # The agent talking to the customer is the one who can tell (they asked for the order
+        # number, the customer answered): anyone who may see customers may link a claim.
+        return self.has_view_permission(request)
+
+    @admin.action(
+        description=_("Link to the existing customer they claim to be (verified by you)"),
+        permissions=["link_claim"],
+    )
+    def link_to_claimed_customer(
+        self, request: HttpRequest, queryset: models.QuerySet[Customer]
+    ) -> None:
+        linked = 0
+        for customer in queryset.order_by("pk"):
+            try:
+                services.confirm_claim(provisional=customer, by=request.user)
+            except CustomerError as exc:
+                self.message_user(request, exc.message, level=messages.WARNING)
+            else:
+                linked += 1
+        if linked:
+            self.message_user(
+                request,
+                _("%(count)d conversation(s) linked to the customer they claimed to be.")
+                % {"count": linked},
+                level=messages.SUCCESS,
+            )
 
     @admin.action(
         description=_("Merge selected customers into the oldest one"), permissions=["change"]

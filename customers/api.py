@@ -37,11 +37,17 @@ class IdentitySerializer(serializers.ModelSerializer):
 class CustomerSerializer(serializers.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
     segment = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # An address typed on the web chat or contact form that belongs to another customer: this
+    # one claims to be them and is not linked until verified (customers.services).
+    unverified = serializers.BooleanField(source="is_unverified", read_only=True)
+    claimed_customer = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Customer
         fields = [
             "id",
+            "unverified",
+            "claimed_customer",
             "name",
             "email",
             "phone",

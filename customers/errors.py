@@ -9,6 +9,7 @@ class CustomerErrorCode(StrEnum):
     NO_CONTACT = "no_contact"
     MERGE_SELF = "merge_self"
     ALREADY_MERGED = "already_merged"
+    NO_PENDING_CLAIM = "no_pending_claim"
 
 
 class CustomerError(Exception):

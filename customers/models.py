@@ -92,6 +92,18 @@ class Customer(models.Model):
         related_name="merged_from",
         editable=False,
     )
+    # Set on a provisional customer: someone on an unauthenticated channel (web chat, contact
+    # form) typed an address that belongs to this existing customer. The conversation stays
+    # apart until the claim is verified (the mailed link) or an agent links it.
+    claimed_customer = models.ForeignKey(
+        "self",
+        verbose_name=_("claims to be"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="unverified_claims",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -103,7 +115,16 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
 
     def __str__(self) -> str:
-        return self.name or self.email or self.phone or f"#{self.pk}"
+        label = self.name or self.email or self.phone or f"#{self.pk}"
+        if self.is_unverified:
+            # Wherever a customer is named (ticket lists and pages, autocompletes), an identity
+            # typed on an unauthenticated channel and not yet confirmed says so.
+            return _("%(name)s (unverified)") % {"name": label}
+        return label
+
+    @property
+    def is_unverified(self) -> bool:
+        return self.claimed_customer_id is not None and self.merged_into_id is None
 
 
 class CustomerIdentity(models.Model):

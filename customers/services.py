@@ -4,6 +4,7 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -286,3 +287,82 @@ def merge_customers(*, source: Customer, target: Customer, by: Any = None) -> Cu
     target.save()
     _sync_identities(target)
     return target
+
+
+# --- identities claimed on unauthenticated channels ---------------------------------------------
+# Anyone can type anyone's email into the chat widget or the contact form. Such a claim never
+# attaches the conversation to the existing customer's history on trust: the conversation gets a
+# provisional customer (claimed_customer set, shown "unverified" to agents), linked to the real one
+# when the address's owner opens the mailed link, or when an agent decides to link it.
+
+_CLAIM_SALT = "cim.customers.claim"
+CLAIM_LINK_MAX_AGE_DAYS = 7
+
+
+def resolve_claimed_customer(
+    *, kind: str, address: str, name: str = "", language: str = Language.VI
+) -> Customer:
+    """The customer for an address typed on an unauthenticated channel: a new address makes a
+    new customer as resolve_customer does; an address that already belongs to someone makes a
+    provisional customer claiming to be them, holding the address but not its identity."""
+    address = normalize_address(kind, address)
+    if not address:
+        raise CustomerError(CustomerErrorCode.NO_CONTACT, _("A contact address is required."))
+    existing = find_customer(kind=kind, address=address)
+    if existing is None:
+        return resolve_customer(kind=kind, address=address, name=name, language=language)
+    provisional = Customer(
+        name=name.strip(),
+        email=address if kind == ChannelKind.EMAIL else "",
+        phone=address if kind == ChannelKind.PHONE else "",
+        language=language,
+        claimed_customer=existing,
+    )
+    provisional._change_reason = "unverified claim"  # type: ignore[attr-defined]
+    provisional.save()
+    return provisional
+
+
+def make_claim_token(customer: Customer) -> str:
+    return signing.TimestampSigner(salt=_CLAIM_SALT).sign_object(
+        {"p": customer.pk, "c": customer.claimed_customer_id}, compress=True
+    )
+
+
+def read_claim_token(token: str) -> Customer | None:
+    """The provisional customer a verification link names, if it is still waiting; None for a
+    tampered, expired, used or unknown link."""
+    try:
+        data = signing.TimestampSigner(salt=_CLAIM_SALT).unsign_object(
+            str(token)[:500], max_age=CLAIM_LINK_MAX_AGE_DAYS * 86400
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    found = Customer.objects.filter(
+        pk=data.get("p"), claimed_customer_id=data.get("c"), merged_into__isnull=True
+    ).first()
+    return found if found is not None and found.is_unverified else None
+
+
+def _survivor(customer: Customer) -> Customer:
+    seen = set()
+    while customer.merged_into_id is not None and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+@transaction.atomic
+def confirm_claim(*, provisional: Customer, by: Any = None) -> Customer:
+    """The claim is true (the owner opened the mailed link, or an agent decided): the provisional
+    customer's conversations join the claimed customer's history. Returns the survivor."""
+    provisional = Customer.objects.select_for_update().get(pk=provisional.pk)
+    if not provisional.is_unverified:
+        raise CustomerError(
+            CustomerErrorCode.NO_PENDING_CLAIM,
+            _("%(customer)s has no unverified identity to link.") % {"customer": provisional},
+        )
+    target = _survivor(provisional.claimed_customer)  # type: ignore[arg-type]
+    return merge_customers(source=provisional, target=target, by=by)

@@ -13,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django_ratelimit.decorators import ratelimit
 
+from tickets.links import count_link_guess, link_guesses_exceeded
+
 from .errors import FeedbackError, FeedbackErrorCode
 from .models import SCALES, InvitationStatus, SurveyInvitation, SurveyKind
 from .services import invitation_for_token, set_survey_opt_out, submit_response
@@ -75,8 +77,16 @@ def _context(invitation: SurveyInvitation, form: SurveyForm | None) -> dict:
 @csrf_protect
 @ratelimit(group="survey", key="ip", rate=survey_post_rate, method="POST", block=False)
 def survey(request: HttpRequest, token: str) -> HttpResponse:
+    # The limits come before the token is looked up: a guesser meets 429, not a 404 per try.
+    if link_guesses_exceeded(request) or (
+        request.method == "POST" and getattr(request, "limited", False)
+    ):
+        return render(request, "429.html", status=429)
     invitation = invitation_for_token(token)
-    if invitation is None or invitation.status not in (
+    if invitation is None:
+        count_link_guess(request)
+        return _invalid(request)
+    if invitation.status not in (
         InvitationStatus.SENT,
         InvitationStatus.FAILED,  # marked undelivered, yet here is the customer with the link
         InvitationStatus.RESPONDED,
@@ -87,8 +97,6 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "feedback/answered.html", _context(invitation, None))
     if invitation.expires_at and invitation.expires_at <= timezone.now():
         return _invalid(request, expired=True)
-    if request.method == "POST" and getattr(request, "limited", False):
-        return render(request, "429.html", status=429)
     if request.method == "POST":
         form = SurveyForm(request.POST, kind=invitation.kind)
         if form.is_valid():
@@ -128,12 +136,15 @@ def _score_from_link(kind: str, value: str | None) -> int | None:
 @ratelimit(group="survey", key="ip", rate=survey_post_rate, method="POST", block=False)
 def opt_out(request: HttpRequest, token: str) -> HttpResponse:
     """ "Don't send me surveys": works from any invitation the customer got, answered or not."""
+    if link_guesses_exceeded(request) or (
+        request.method == "POST" and getattr(request, "limited", False)
+    ):
+        return render(request, "429.html", status=429)
     invitation = invitation_for_token(token)
     if invitation is None:
+        count_link_guess(request)
         return _invalid(request)
     if request.method == "POST":
-        if getattr(request, "limited", False):
-            return render(request, "429.html", status=429)
         set_survey_opt_out(customer=invitation.customer, opted_out=True)
         return render(request, "feedback/opted_out.html", {})
     return render(request, "feedback/opt_out.html", {"token": token})

@@ -41,3 +41,13 @@ def admin_user(db):
 @pytest.fixture
 def customer(db):
     return CustomerFactory(email="lan@example.vn", name="Nguyễn Thị Lan")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # django-ratelimit counts in the cache, which outlives a test (the link-guess limit counts
+    # every unknown link a test opens): each test starts at zero.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

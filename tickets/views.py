@@ -16,7 +16,7 @@ from customers.models import ChannelKind
 
 from .errors import TicketError
 from .forms import CustomerMessageForm
-from .links import read_status_token, status_url
+from .links import count_link_guess, link_guesses_exceeded, read_status_token, status_url
 from .models import AuthorType, MessageKind, Ticket, TicketStatus
 from .relations import final_ticket
 from .selectors import ticket_thread
@@ -77,8 +77,14 @@ def _render_status(
 @csrf_protect
 @ratelimit(group="public-post", key="ip", rate=public_post_rate, method="POST", block=False)
 def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
+    # The limits come before the token is looked up: a guesser meets 429, not a 404 per try.
+    if link_guesses_exceeded(request) or (
+        request.method == "POST" and getattr(request, "limited", False)
+    ):
+        return render(request, "429.html", status=429)
     ticket = read_status_token(token)
     if ticket is None:
+        count_link_guess(request)
         return _invalid_link(request)
     if ticket.merged_into_id is not None:
         # A merged ticket's link leads to the ticket it went into, if that is the same
@@ -88,8 +94,6 @@ def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(status_url(target, absolute=False))
     if request.method != "POST":
         return _render_status(request, ticket, None)
-    if getattr(request, "limited", False):
-        return render(request, "429.html", status=429)
     form = CustomerMessageForm(request.POST)
     if form.is_valid():
         try:

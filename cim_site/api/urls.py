@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from channels.api import ChannelViewSet, EventViewSet, InteractionViewSet, JourneyViewSet
 from channels.chatbot_api import BotMetricsViewSet
 from cim_site.analytics.api import MetricsViewSet
+from cim_site.api.auth import ObtainTokenView
 from customers.api import CustomerViewSet, OrganizationViewSet
 from feedback.api import (
     CampaignViewSet,
@@ -53,5 +54,6 @@ router.register("metrics", MetricsViewSet, basename="metrics")
 router.register("activities", ActivityViewSet, basename="activity")
 urlpatterns = [
     *router.urls,
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("tickets/<int:pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),
 ]

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values that differ per deployment come from env vars."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "customers",
     "tickets",
     "channels",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a login refused by django-axes into the locked-out page (or JSON for the API).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cim_site.urls"
@@ -116,6 +120,20 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# --- login throttling (django-axes): the admin login and the API token endpoint lock a username
+# from one address out after this many failures, for this many minutes. Every failure and
+# lockout is written to the AccessAttempt table (admin: Axes) and logged by the "axes" logger.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("CIM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CIM_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cim_site.lockout.locked_out_response"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -310,6 +328,9 @@ CIM_SURVEY_DELAY_MINUTES = env_int("CIM_SURVEY_DELAY_MINUTES", 60)
 CIM_SURVEY_QUIET_DAYS = env_int("CIM_SURVEY_QUIET_DAYS", 30)
 CIM_SURVEY_COMMENT_MAX_CHARS = env_int("CIM_SURVEY_COMMENT_MAX_CHARS", 2000)
 CIM_SURVEY_POST_RATE = env_str("CIM_SURVEY_POST_RATE", "10/m")
+# Links that open nothing (survey, opt-out, ticket status) one address may try per minute; past
+# it every link page answers 429 before looking the token up.
+CIM_LINK_GUESS_RATE = env_str("CIM_LINK_GUESS_RATE", "10/m")
 # Sentiment: "auto" uses the model train_sentiment wrote, if any, else the built-in lexicon.
 CIM_SENTIMENT_ANALYSER = env_str("CIM_SENTIMENT_ANALYSER", "auto")
 CIM_SENTIMENT_MODEL_PATH = env_str(

@@ -18,3 +18,6 @@ RATELIMIT_ENABLE = True
 # the request before it; the cache's own test switches it on.
 CIM_VIEW_COUNT_CACHE_SECONDS = 0
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Django's test client logs in without a request, which django-axes refuses; the login
+# throttling tests (tests/security) switch it on with override_settings(AXES_ENABLED=True).
+AXES_ENABLED = False

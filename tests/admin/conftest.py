@@ -183,6 +183,13 @@ def full_data(db, admin_user, agent, queue, customer, groups):
         by=admin_user, name_vi="Chào khách", visibility="everyone", reply_vi="Chào anh/chị."
     )
     AgentSignature.objects.create(user=agent, signature_vi="Trân trọng")
+    # django-axes' records of sign-ins (its own admin pages).
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    where = {"ip_address": "127.0.0.1", "username": "agent", "path_info": "/admin/login/"}
+    AccessAttempt.objects.create(**where, failures_since_start=1)
+    AccessFailureLog.objects.create(**where)
+    AccessLog.objects.create(**where)
     return {
         "ticket": ticket,
         "reason": reason,

@@ -68,11 +68,19 @@ def test_web_form_acknowledgement_is_in_the_customers_language(web_form):
     assert "We have received your request" in outbound.subject
 
 
-def test_second_form_from_same_email_reuses_customer(web_form):
+def test_second_form_from_same_email_is_unverified_until_confirmed(web_form):
+    # Issue 14: a form proves nothing about the address typed, so the second request is held
+    # by a provisional customer claiming the first until the mailed link is opened.
+    from customers.services import confirm_claim
+
     first = _submit()
     second = _submit(subject="Câu hỏi khác", name="")
+    assert first.customer_id != second.customer_id
+    assert second.customer.claimed_customer_id == first.customer_id
+    confirm_claim(provisional=second.customer)
+    second.refresh_from_db()
     assert first.customer_id == second.customer_id
-    assert Customer.objects.count() == 1
+    assert Customer.objects.filter(merged_into__isnull=True).count() == 1
 
 
 def test_web_form_with_invalid_phone_saves_nothing(web_form):
