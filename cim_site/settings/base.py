@@ -95,8 +95,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    # A Redis that refuses or hangs costs a request one short timeout at most, then the cache
+    # answers from a per-process local cache for a few seconds (cim_site/throttling.py).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "cim_site.throttling.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": float(env_str("CIM_CACHE_CONNECT_TIMEOUT", "0.5")),
+                "socket_timeout": float(env_str("CIM_CACHE_TIMEOUT", "0.5")),
+            },
+        }
     }
 else:
     # A file cache is shared by every process on the machine, which rate limits need.
@@ -189,8 +198,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cim_site.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # Allow the request when the cache fails, rather than answer 500.
+        "cim_site.throttling.FailOpenAnonRateThrottle",
+        "cim_site.throttling.FailOpenUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("CIM_API_ANON_RATE", "60/min"),
