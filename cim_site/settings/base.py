@@ -157,6 +157,9 @@ CIM_ATTACHMENT_CONTENT_TYPES = env_list(
     ],
 )
 CIM_MESSAGE_MAX_CHARS = env_int("CIM_MESSAGE_MAX_CHARS", 20_000)
+# An outbound message claimed this long ago and still "sending" was abandoned by a dead worker;
+# the sweep takes it again. Longer than CELERY_TASK_TIME_LIMIT, so a live send is never retaken.
+CIM_OUTBOUND_LEASE_SECONDS = env_int("CIM_OUTBOUND_LEASE_SECONDS", 600)
 CIM_DEFAULT_PHONE_REGION = env_str("CIM_DEFAULT_PHONE_REGION", "VN")
 # How long the signed link a customer gets for following a ticket stays valid.
 CIM_TICKET_LINK_MAX_AGE_DAYS = env_int("CIM_TICKET_LINK_MAX_AGE_DAYS", 90)
