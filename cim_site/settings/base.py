@@ -259,7 +259,9 @@ else:
         # A request that enqueues must not hang when Redis is down: give up fast, the sweep
         # picks the committed row up later.
         "socket_connect_timeout": 1,
-        "socket_timeout": 5,
+        # A hanging broker costs a request this long once (then tickets/queueing.py's breaker
+        # skips publishing for a while); above kombu's 1 s BRPOP wait, which it must exceed.
+        "socket_timeout": 2,
         "max_retries": 0,
     }
 CELERY_TASK_IGNORE_RESULT = True
