@@ -239,7 +239,13 @@ class OutboundMessage(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
-        indexes = [models.Index(fields=["status", "due_at"], name="outbound_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="outbound_status_due"),
+            # The sweep finds claims whose lease expired (a worker died between claim and send).
+            models.Index(
+                fields=["claimed_at"], name="outbound_sending_lease", condition=Q(status="sending")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to_address}"

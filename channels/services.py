@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -300,18 +301,26 @@ def queue_outbound(
     return outbound
 
 
+def lease() -> timedelta:
+    """How long a claim holds: a message still "sending" after this was abandoned by a worker
+    that died between claim and send, and is taken again. Longer than the task time limit, so a
+    live worker's send is never taken from it."""
+    return timedelta(seconds=getattr(settings, "CIM_OUTBOUND_LEASE_SECONDS", 600))
+
+
 def _claim(outbound_id: int) -> OutboundMessage | None:
     """Takes one due message for sending. A conditional UPDATE decides between two workers; a
-    message stuck in "sending" by a killed worker may be taken again after 10 minutes."""
+    message stuck in "sending" by a killed worker is taken again, once, after its lease."""
     now = timezone.now()
-    stale = now - timedelta(minutes=10)
+    stale = now - lease()
     claimed = (
         OutboundMessage.objects.filter(pk=outbound_id, due_at__lte=now)
         .filter(
-            # queued, or sending but abandoned by a dead worker
-            status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING]
+            Q(status=OutboundStatus.QUEUED)
+            # sending, but the lease expired: the worker that claimed it is gone
+            | Q(status=OutboundStatus.SENDING, claimed_at__lte=stale)
+            | Q(status=OutboundStatus.SENDING, claimed_at__isnull=True)
         )
-        .exclude(status=OutboundStatus.SENDING, claimed_at__gt=stale)
         .update(status=OutboundStatus.SENDING, claimed_at=now)
     )
     if not claimed:
@@ -382,12 +391,21 @@ def deliver_outbound(*, outbound_id: int) -> str:
 
 
 def due_outbound_ids(*, limit: int = 500) -> list[int]:
+    """What the sweep sends: queued rows that are due, and rows in "sending" whose lease expired
+    (each through its own index)."""
     now = timezone.now()
-    return list(
+    queued = list(
         OutboundMessage.objects.filter(status=OutboundStatus.QUEUED, due_at__lte=now)
         .order_by("due_at")
         .values_list("id", flat=True)[:limit]
     )
+    abandoned = list(
+        OutboundMessage.objects.filter(status=OutboundStatus.SENDING)
+        .filter(Q(claimed_at__lte=now - lease()) | Q(claimed_at__isnull=True))
+        .order_by("claimed_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    return abandoned + queued
 
 
 def retry_outbound(*, outbound: OutboundMessage) -> None:

@@ -13,3 +13,9 @@ class TicketsConfig(AppConfig):
         from .search import on_customer_saved
 
         post_save.connect(on_customer_saved, sender=Customer, dispatch_uid="tickets_search_text")
+
+        from .routing import on_status_changed
+        from .signals import ticket_status_changed
+
+        # Solving frees capacity: route the agent's queues now, not at the next sweep.
+        ticket_status_changed.connect(on_status_changed, dispatch_uid="tickets_route_freed")

@@ -28,20 +28,25 @@ def notify_sla_event_task(event_id: int) -> bool:
     return sla.notify_breach(event_id=event_id)
 
 
+# A ticket skipped because its row was locked is tried again this many times, a few seconds
+# apart, and after that by the beat sweep.
+RETRY_TRIES = 3
+
+
 @shared_task(name="tickets.route_ticket", acks_late=True, ignore_result=True)
-def route_ticket_task(ticket_id: int) -> int | None:
+def route_ticket_task(ticket_id: int, tries: int = 0) -> int | None:
     from . import routing
 
-    agent = routing.route_ticket(ticket_id=ticket_id)
+    agent, outcome = routing.route_ticket_outcome(ticket_id=ticket_id)
+    if outcome == routing.Outcome.LOCKED:
+        routing.retry_later(ticket_id, tries=tries)
     return agent.pk if agent else None
 
 
 @shared_task(name="tickets.route_waiting_tickets", acks_late=True, ignore_result=True)
-def route_waiting_tickets_task() -> int:
-    """Beat, every minute: tickets nobody could take yet (everyone busy or offline)."""
+def route_waiting_tickets_task(queue_ids: list[int] | None = None) -> int:
+    """Beat, every minute (and when an agent comes online or frees capacity): waiting tickets,
+    queue by queue, where an online agent has room."""
     from . import routing
 
-    routed = 0
-    for ticket_id in routing.waiting_ticket_ids():
-        routed += routing.route_ticket(ticket_id=ticket_id) is not None
-    return routed
+    return routing.sweep(queue_ids=queue_ids)

@@ -104,12 +104,16 @@ DATABASE_ROUTERS = ["cim_site.db_router.ReplicaRouter"]
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    # A Redis that refuses or hangs costs a request one short timeout at most, then the cache
+    # answers from a per-process local cache for a few seconds (cim_site/throttling.py).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cim_site.throttling.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            # A dead Redis must fail a cache call fast, never hang a request.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": float(env_str("CIM_CACHE_CONNECT_TIMEOUT", "0.5")),
+                "socket_timeout": float(env_str("CIM_CACHE_TIMEOUT", "0.5")),
+            },
         }
     }
 else:
@@ -176,6 +180,9 @@ CIM_ATTACHMENT_CONTENT_TYPES = env_list(
     ],
 )
 CIM_MESSAGE_MAX_CHARS = env_int("CIM_MESSAGE_MAX_CHARS", 20_000)
+# An outbound message claimed this long ago and still "sending" was abandoned by a dead worker;
+# the sweep takes it again. Longer than CELERY_TASK_TIME_LIMIT, so a live send is never retaken.
+CIM_OUTBOUND_LEASE_SECONDS = env_int("CIM_OUTBOUND_LEASE_SECONDS", 600)
 CIM_DEFAULT_PHONE_REGION = env_str("CIM_DEFAULT_PHONE_REGION", "VN")
 # How long the signed link a customer gets for following a ticket stays valid.
 CIM_TICKET_LINK_MAX_AGE_DAYS = env_int("CIM_TICKET_LINK_MAX_AGE_DAYS", 90)
@@ -219,8 +226,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cim_site.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # Allow the request when the cache fails, rather than answer 500.
+        "cim_site.throttling.FailOpenAnonRateThrottle",
+        "cim_site.throttling.FailOpenUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("CIM_API_ANON_RATE", "60/min"),
@@ -276,7 +284,9 @@ else:
         # A request that enqueues must not hang when Redis is down: give up fast, the sweep
         # picks the committed row up later.
         "socket_connect_timeout": 1,
-        "socket_timeout": 5,
+        # A hanging broker costs a request this long once (then tickets/queueing.py's breaker
+        # skips publishing for a while); above kombu's 1 s BRPOP wait, which it must exceed.
+        "socket_timeout": 2,
         "max_retries": 0,
     }
 CELERY_TASK_IGNORE_RESULT = True
