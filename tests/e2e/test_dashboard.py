@@ -89,7 +89,7 @@ def test_dashboard_draws_its_charts_and_drills_down(
     bar.click()
     page.wait_for_url("**/admin/tickets/ticket/**")
     assert page.locator("#result_list tbody tr").count() == int(value)
-    queues = set(page.locator("#result_list td.field-queue").all_inner_texts())
+    queues = set(page.locator("#result_list td.field-queue_name").all_inner_texts())
     assert queues == {label.strip()}
     save_screenshot(page, request, "drilldown")
 
