@@ -174,6 +174,7 @@ def _visible_interactions(user: Any) -> QuerySet[Interaction]:
     parameters=[OpenApiParameter("customer_pk", int, OpenApiParameter.PATH, description="Customer")]
 )
 class JourneyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_model = Interaction
     """A customer's journey: every interaction on every channel, newest first, with how many
     actions and events each took. The same visibility rule as /interactions/."""
 

@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cim_site.api.pagination import CursorPagination, StableOrderingFilter
-from cim_site.api.permissions import IsStaffUser, IsSupervisorOrReadOnly
 from cim_site.api.schema import EnumField
 from customers.models import Customer, Segment
 from tickets.models import Ticket
@@ -114,6 +113,8 @@ class SurveyMetricsViewSet(viewsets.ViewSet):
     """CSAT %, NPS, CES mean and response rate, grouped by queue, agent, reason, channel,
     segment, survey kind or period (day/week/month of sending)."""
 
+    permission_model = SurveyResponse
+
     @extend_schema(parameters=[MetricsQuerySerializer], responses=MetricRowSerializer(many=True))
     def list(self, request: Request) -> Response:
         query = MetricsQuerySerializer(data=request.query_params)
@@ -157,7 +158,7 @@ class CampaignViewSet(
     """Relationship surveys (NPS) to a segment: supervisors create and run them."""
 
     serializer_class = CampaignSerializer
-    permission_classes = [IsSupervisorOrReadOnly]
+    permission_actions = {"run": "change"}
     queryset = SurveyCampaign.objects.select_related("segment")
 
     def perform_create(self, serializer: Any) -> None:
@@ -273,7 +274,6 @@ class ScorecardViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ScorecardSerializer
-    permission_classes = [IsSupervisorOrReadOnly]
     queryset = Scorecard.objects.prefetch_related("criteria")
     pagination_class = None
 
@@ -344,7 +344,6 @@ class ReviewViewSet(
     work. `report?by=agent|criterion&period=day|week|month` gives the trend."""
 
     serializer_class = ReviewSerializer
-    permission_classes = [IsStaffUser]
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     filterset_fields = ["agent", "ticket", "scorecard"]
     ordering = ["-id"]
