@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cim_site.permissions import TicketScopedAdminMixin
+from cim_site.permissions import TicketScopedAdminMixin, own_unticketed_interactions
 from customers.admin import DomainErrorFormMixin, add_customer_inline, adopt
 from customers.models import ChannelKind
 from tickets.admin.ticket import add_ticket_page_context, set_reply_via
@@ -139,9 +139,7 @@ class InteractionAdmin(TicketScopedAdminMixin, DomainErrorFormMixin, admin.Model
     ticket_path = "ticket"
 
     def own_rows_q(self, request: HttpRequest) -> Q | None:
-        # A contact no ticket owns yet is seen by supervisors, and by the agent who handled it
-        # (they set its reason and outcome afterwards); other agents have no queue to see it by.
-        return Q(ticket__isnull=True, agent_id=request.user.pk)
+        return own_unticketed_interactions(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -223,9 +221,7 @@ class CustomerJourneyInline(TicketScopedAdminMixin, admin.TabularInline):
     ticket_path = "ticket"
 
     def own_rows_q(self, request: HttpRequest) -> Q | None:
-        # A contact no ticket owns yet is seen by supervisors, and by the agent who handled it
-        # (they set its reason and outcome afterwards); other agents have no queue to see it by.
-        return Q(ticket__isnull=True, agent_id=request.user.pk)
+        return own_unticketed_interactions(request.user)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -75,6 +75,18 @@ def scope_to_tickets(
     return queryset.filter(condition)
 
 
+def own_unticketed_interactions(user: Any) -> Q:
+    """A contact no ticket owns yet is seen by supervisors, and by the agent who handled it
+    (they set its reason and outcome afterwards); other agents have no queue to see it by."""
+    return Q(ticket__isnull=True, agent_id=getattr(user, "pk", None))
+
+
+def unticketed_invitations() -> Q:
+    """An invitation after an interaction with no ticket belongs to the queue it was sent for
+    (feedback.selectors.visible_invitations keeps the user's queues only)."""
+    return Q(ticket__isnull=True)
+
+
 class TicketScopedAdminMixin:
     """Put first in the bases of a ModelAdmin or inline whose rows are tied to a ticket, and
     set `ticket_path`. tests/admin/test_scoping.py fails for any registered admin of a model

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cim_site.permissions import TicketScopedAdminMixin
+from cim_site.permissions import TicketScopedAdminMixin, unticketed_invitations
 from customers.admin import DomainErrorFormMixin, add_customer_inline, adopt
 from customers.models import ChannelKind
 from tickets.admin.ticket import add_ticket_page_context
@@ -155,9 +155,7 @@ class SurveyInvitationAdmin(TicketScopedAdminMixin, ReadOnlyAdmin):
     ticket_path = "ticket"
 
     def own_rows_q(self, request: HttpRequest) -> Q | None:
-        # An invitation after an interaction with no ticket belongs to the queue it was sent
-        # for (the selector below already keeps the user's queues only).
-        return Q(ticket__isnull=True)
+        return unticketed_invitations()
 
     list_display = (
         "id",

@@ -17,9 +17,10 @@ from rest_framework.response import Response
 
 from cim_site.api.pagination import CursorPagination, StableOrderingFilter
 from cim_site.api.schema import EnumField
+from cim_site.permissions import scope_to_tickets, unticketed_invitations
 from customers.models import Customer, Segment
 from tickets.models import Ticket
-from tickets.selectors import can_view_ticket, is_supervisor, visible_tickets
+from tickets.selectors import can_view_ticket, is_supervisor
 
 from . import selectors, services
 from .models import (
@@ -85,7 +86,11 @@ class InvitationViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["-id"]
 
     def get_queryset(self) -> QuerySet[SurveyInvitation]:
-        return selectors.visible_invitations(self.request.user).select_related("response")
+        user = self.request.user
+        # The admin's rule (feedback.admin.SurveyInvitationAdmin), from the same place.
+        return scope_to_tickets(
+            selectors.visible_invitations(user), user, "ticket", unticketed_invitations()
+        ).select_related("response")
 
 
 class MetricsQuerySerializer(serializers.Serializer):
@@ -210,9 +215,7 @@ class SentimentViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["ticket", "customer", "label", "pending"]
 
     def get_queryset(self) -> QuerySet[MessageSentiment]:
-        return MessageSentiment.objects.filter(
-            ticket__in=visible_tickets(self.request.user).values("pk")
-        )
+        return scope_to_tickets(MessageSentiment.objects.all(), self.request.user, "ticket")
 
     def _ticket(self, request: Request) -> Ticket:
         raw = request.query_params.get("ticket", "")
