@@ -457,12 +457,10 @@ class QAReviewAdmin(TicketScopedAdminMixin, DomainErrorFormMixin, admin.ModelAdm
     inlines = (QAScoreInline,)
     form = ReviewForm
 
-    # Every staff member may open the reviews of their own work; supervisors see all.
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
-
+    # Agents open the reviews of their own work (cim_site/roles.py gives them the view right);
+    # supervisors see all.
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if not (request.user.is_active and request.user.is_staff):
+        if not super().has_view_permission(request, obj):
             return False
         return obj is None or is_supervisor(request.user) or obj.agent_id == request.user.pk
 
