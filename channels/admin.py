@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cim_site.permissions import TicketScopedAdminMixin, own_unticketed_interactions
 from customers.admin import DomainErrorFormMixin, add_customer_inline, adopt
 from customers.models import ChannelKind
 from tickets.admin.ticket import add_ticket_page_context, set_reply_via
@@ -243,7 +244,7 @@ class InteractionForm(forms.ModelForm):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(DomainErrorFormMixin, admin.ModelAdmin):
+class InteractionAdmin(TicketScopedAdminMixin, DomainErrorFormMixin, admin.ModelAdmin):
     """Interactions come from the channels; staff add walk-ins and outbound calls by hand and set
     the reason and outcome afterwards. Both through channels.services."""
 
@@ -265,6 +266,10 @@ class InteractionAdmin(DomainErrorFormMixin, admin.ModelAdmin):
     autocomplete_fields = ("customer", "ticket")
     inlines = (ActionInline, EventInline)
     change_fields = ("reason", "outcome", "note")
+    ticket_path = "ticket"
+
+    def own_rows_q(self, request: HttpRequest) -> Q | None:
+        return own_unticketed_interactions(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -328,7 +333,7 @@ class InteractionAdmin(DomainErrorFormMixin, admin.ModelAdmin):
         return
 
 
-class CustomerJourneyInline(admin.TabularInline):
+class CustomerJourneyInline(TicketScopedAdminMixin, admin.TabularInline):
     """The customer's journey on the customer page: every interaction on every channel, newest
     first, with its reason, agent and ticket."""
 
@@ -343,6 +348,10 @@ class CustomerJourneyInline(admin.TabularInline):
     verbose_name = _("interaction")
     verbose_name_plural = _("journey (all interactions, newest first)")
     ordering = ("-started_at", "-id")
+    ticket_path = "ticket"
+
+    def own_rows_q(self, request: HttpRequest) -> Q | None:
+        return own_unticketed_interactions(request.user)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -370,7 +379,7 @@ add_customer_inline(CustomerJourneyInline)
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InboundMessageAdmin(TicketScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Raw input as received. A failed row shows its reason and can be processed again."""
 
     list_display = (
@@ -401,6 +410,8 @@ class InboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
     actions = ("process_again",)
+    # Raw input not processed yet (or failed) belongs to no queue: supervisors only.
+    ticket_path = ("ticket", "interaction__ticket")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundMessage]:
         # The raw bytes are read on the detail page only.
@@ -440,11 +451,13 @@ class InboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ChatSessionAdmin(TicketScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "customer", "ticket", "mode", "status", "last_seen_at")
     list_select_related = ("customer", "ticket")
     list_filter = ("mode", "status")
     exclude = ("browser_key_hash",)
+    # A chat with the bot alone has no ticket yet: supervisors only.
+    ticket_path = ("ticket", "interaction__ticket")
     # The chatbot's figures for the last 30 days above the list (see chatbot_metrics).
     change_list_template = "admin/channels/chatsession/change_list.html"
 
@@ -465,7 +478,7 @@ class ChatSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundMessageAdmin(TicketScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "kind",
@@ -481,6 +494,8 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("to_address", "subject", "ticket__reference")
     exclude = ("headers",)
     actions = ("retry",)
+    # Mail with no ticket (survey invitations, alerts) is scoped by the page that sent it.
+    ticket_path = ("ticket", "message__ticket")
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         # The rows are read-only, yet putting one back in the queue is a change.

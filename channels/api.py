@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,9 +14,9 @@ from rest_framework.response import Response
 
 from cim_site.api.pagination import StableOrderingFilter
 from cim_site.api.schema import EnumField
+from cim_site.permissions import own_unticketed_interactions, scope_to_tickets
 from customers.models import ChannelKind, Customer
 from tickets.models import InteractionReason
-from tickets.selectors import queue_ids_for
 
 from . import journey
 from .events import MAX_BATCH, receive_events, validate_event
@@ -93,9 +93,9 @@ class InteractionViewSet(
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
-    """Contacts on every channel. An agent sees the interactions with no ticket and those of
-    tickets in their queues, the same rule as for the tickets themselves. PATCH sets what the
-    agent knows afterwards: reason, outcome, note."""
+    """Contacts on every channel. An agent sees those of tickets in their queues, the same rule
+    as for the tickets themselves, and the ones with no ticket they handled themselves. PATCH
+    sets what the agent knows afterwards: reason, outcome, note."""
 
     http_method_names = ["get", "patch", "head", "options"]
 
@@ -120,11 +120,9 @@ class InteractionViewSet(
     ordering = ["-started_at"]
 
     def get_queryset(self) -> QuerySet[Interaction]:
-        interactions = Interaction.objects.select_related("channel", "ticket", "reason")
-        queue_ids: Any = queue_ids_for(self.request.user)
-        if queue_ids is None:
-            return interactions
-        return interactions.filter(Q(ticket__isnull=True) | Q(ticket__queue_id__in=queue_ids))
+        return _visible_interactions(self.request.user).select_related(
+            "channel", "ticket", "reason"
+        )
 
 
 # --- journey, interactions written by staff, events --------------------------------------------
@@ -163,17 +161,17 @@ class JourneyItemSerializer(serializers.ModelSerializer):
 
 
 def _visible_interactions(user: Any) -> QuerySet[Interaction]:
-    interactions = Interaction.objects.all()
-    queue_ids: Any = queue_ids_for(user)
-    if queue_ids is None:
-        return interactions
-    return interactions.filter(Q(ticket__isnull=True) | Q(ticket__queue_id__in=queue_ids))
+    # The admin's rule (channels.admin.InteractionAdmin), from the same place.
+    return scope_to_tickets(
+        Interaction.objects.all(), user, "ticket", own_unticketed_interactions(user)
+    )
 
 
 @extend_schema(
     parameters=[OpenApiParameter("customer_pk", int, OpenApiParameter.PATH, description="Customer")]
 )
 class JourneyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_model = Interaction
     """A customer's journey: every interaction on every channel, newest first, with how many
     actions and events each took. The same visibility rule as /interactions/."""
 

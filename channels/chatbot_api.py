@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .chatbot_metrics import bot_metrics
+from .models import ChatSession
 
 
 class BotMetricsQuerySerializer(serializers.Serializer):
@@ -31,6 +32,8 @@ class BotMetricsSerializer(serializers.Serializer):
 
 class BotMetricsViewSet(viewsets.ViewSet):
     """Chatbot deflection and hand-off figures since `since` (default: the last 30 days)."""
+
+    permission_model = ChatSession
 
     @extend_schema(parameters=[BotMetricsQuerySerializer], responses=BotMetricsSerializer)
     def list(self, request: Request) -> Response:

@@ -19,7 +19,8 @@ GRANTS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("customers", "customer", ("view",)),
         ("customers", "organization", ("view",)),
         ("customers", "customeridentity", ("view",)),
-        ("tickets", "ticket", ("view", "change")),
+        # Agents open tickets (a phone call, a walk-in) in the admin and the API alike.
+        ("tickets", "ticket", ("view", "add", "change")),
         ("tickets", "ticketmessage", ("view", "add")),
         ("tickets", "interactionreason", ("view",)),
         ("tickets", "queue", ("view",)),
@@ -30,11 +31,23 @@ GRANTS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         # their own saved views (the admin narrows the rows; sharing is for leads)
         ("tickets", "savedview", ("view", "add", "change", "delete")),
         ("channels", "channel", ("view",)),
-        ("channels", "interaction", ("view",)),
+        # They set what they know after a contact (reason, outcome, note), in both places.
+        ("channels", "interaction", ("view", "change")),
+        ("channels", "event", ("view",)),
+        # Everyone reads the SLA set-up their clocks run on; supervisors change it.
+        ("tickets", "businesscalendar", ("view",)),
+        ("tickets", "slapolicy", ("view",)),
+        # Their own notifications (the selector narrows the rows); reading one changes it.
+        ("tickets", "notification", ("view", "change")),
         ("knowledge_base", "category", ("view",)),
         ("knowledge_base", "article", ("view",)),
         # their own quality reviews only (the admin narrows the rows)
         ("feedback", "qareview", ("view",)),
+        ("feedback", "scorecard", ("view",)),
+        # surveys and sentiment of their queues' tickets (cim_site.permissions narrows the rows)
+        ("feedback", "surveyinvitation", ("view",)),
+        ("feedback", "surveyresponse", ("view",)),
+        ("feedback", "messagesentiment", ("view",)),
         # macros: their personal ones, and the queue's if they lead it (the admin narrows rows);
         # their own signature
         ("tickets", "macro", ("view", "add", "change", "delete")),

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cim_site.permissions import TicketScopedAdminMixin, unticketed_invitations
 from customers.admin import DomainErrorFormMixin, add_customer_inline, adopt
 from customers.models import ChannelKind
 from tickets.admin.ticket import add_ticket_page_context
@@ -150,7 +151,12 @@ class ResponseInline(admin.StackedInline):
 
 
 @admin.register(SurveyInvitation)
-class SurveyInvitationAdmin(ReadOnlyAdmin):
+class SurveyInvitationAdmin(TicketScopedAdminMixin, ReadOnlyAdmin):
+    ticket_path = "ticket"
+
+    def own_rows_q(self, request: HttpRequest) -> Q | None:
+        return unticketed_invitations()
+
     list_display = (
         "id",
         "kind",
@@ -199,8 +205,11 @@ class SurveyInvitationAdmin(ReadOnlyAdmin):
             self.message_user(request, _("%(count)d invitations sent.") % {"count": sent})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SurveyInvitation]:
-        return selectors.visible_invitations(request.user).select_related(
-            "customer", "ticket", "queue", "agent"
+        return self.scope(
+            request,
+            selectors.visible_invitations(request.user).select_related(
+                "customer", "ticket", "queue", "agent"
+            ),
         )
 
     def get_urls(self) -> list[URLPattern]:
@@ -316,7 +325,12 @@ def report_label(group_by: str, row: dict[str, Any]) -> str:
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(ReadOnlyAdmin):
+class SurveyResponseAdmin(TicketScopedAdminMixin, ReadOnlyAdmin):
+    ticket_path = "invitation__ticket"
+
+    def own_rows_q(self, request: HttpRequest) -> Q | None:
+        return Q(invitation__ticket__isnull=True)
+
     list_display = (
         "invitation",
         "score",
@@ -333,11 +347,13 @@ class SurveyResponseAdmin(ReadOnlyAdmin):
         return obj.comment[:80]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SurveyResponse]:
-        return selectors.list_responses(user=request.user)
+        return self.scope(request, selectors.list_responses(user=request.user))
 
 
 @admin.register(MessageSentiment)
-class MessageSentimentAdmin(ReadOnlyAdmin):
+class MessageSentimentAdmin(TicketScopedAdminMixin, ReadOnlyAdmin):
+    ticket_path = "ticket"
+
     list_display = (
         "message_id",
         "ticket",
@@ -349,12 +365,6 @@ class MessageSentimentAdmin(ReadOnlyAdmin):
     )
     list_filter = ("label", "pending", "action_taken", "analyser_version")
     list_select_related = ("ticket", "customer")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[MessageSentiment]:
-        from tickets.selectors import visible_tickets
-
-        qs = super().get_queryset(request)
-        return qs.filter(ticket__in=visible_tickets(request.user).values("pk"))
 
 
 ALERT_KINDS = {
@@ -379,7 +389,13 @@ class AlertKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
+class AlertAdmin(TicketScopedAdminMixin, ReadOnlyAdmin):
+    ticket_path = "ticket"
+
+    def own_rows_q(self, request: HttpRequest) -> Q | None:
+        # An alert addressed to this user is theirs to read.
+        return Q(recipient_id=request.user.pk)
+
     list_display = ("kind_label", "ticket", "recipient", "created_at", "emailed_at")
     list_filter = (AlertKindFilter,)
     list_select_related = ("ticket", "recipient")
@@ -426,7 +442,13 @@ class QAScoreInline(admin.TabularInline):
 
 
 @admin.register(QAReview)
-class QAReviewAdmin(DomainErrorFormMixin, admin.ModelAdmin):
+class QAReviewAdmin(TicketScopedAdminMixin, DomainErrorFormMixin, admin.ModelAdmin):
+    ticket_path = ("ticket", "interaction__ticket")
+
+    def own_rows_q(self, request: HttpRequest) -> Q | None:
+        # The review of an agent's own work stays theirs to read after the ticket moves queue.
+        return Q(agent_id=request.user.pk)
+
     domain_errors = (FeedbackError,)
     list_display = ("ticket", "agent", "reviewer", "scorecard", "total_percent", "created_at")
     list_filter = ("scorecard", ("agent", admin.RelatedOnlyFieldListFilter))
@@ -435,12 +457,10 @@ class QAReviewAdmin(DomainErrorFormMixin, admin.ModelAdmin):
     inlines = (QAScoreInline,)
     form = ReviewForm
 
-    # Every staff member may open the reviews of their own work; supervisors see all.
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
-
+    # Agents open the reviews of their own work (cim_site/roles.py gives them the view right);
+    # supervisors see all.
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if not (request.user.is_active and request.user.is_staff):
+        if not super().has_view_permission(request, obj):
             return False
         return obj is None or is_supervisor(request.user) or obj.agent_id == request.user.pk
 
@@ -454,7 +474,7 @@ class QAReviewAdmin(DomainErrorFormMixin, admin.ModelAdmin):
         return bool(request.user.is_superuser)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[QAReview]:
-        return selectors.visible_reviews(request.user)
+        return self.scope(request, selectors.visible_reviews(request.user))
 
     def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list:
         # Scores are entered as fields of the add form and shown read-only afterwards.
@@ -540,7 +560,9 @@ def _ticket_page_sentiment(request: HttpRequest, ticket: Any) -> dict[str, Any]:
     return {"message_badges": badges, "sentiment_trend": ticket_sentiment_trend(ticket=ticket)}
 
 
-class CustomerSentimentInline(LeadsMayView, admin.TabularInline):
+class CustomerSentimentInline(TicketScopedAdminMixin, LeadsMayView, admin.TabularInline):
+    ticket_path = "ticket"
+
     """The customer's analysed messages, newest first: how their mood has gone over time."""
 
     model = MessageSentiment

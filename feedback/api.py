@@ -16,11 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cim_site.api.pagination import CursorPagination, StableOrderingFilter
-from cim_site.api.permissions import IsStaffUser, IsSupervisorOrReadOnly
 from cim_site.api.schema import EnumField
+from cim_site.permissions import scope_to_tickets, unticketed_invitations
 from customers.models import Customer, Segment
 from tickets.models import Ticket
-from tickets.selectors import can_view_ticket, is_supervisor, visible_tickets
+from tickets.selectors import can_view_ticket, is_supervisor
 
 from . import selectors, services
 from .models import (
@@ -86,7 +86,11 @@ class InvitationViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["-id"]
 
     def get_queryset(self) -> QuerySet[SurveyInvitation]:
-        return selectors.visible_invitations(self.request.user).select_related("response")
+        user = self.request.user
+        # The admin's rule (feedback.admin.SurveyInvitationAdmin), from the same place.
+        return scope_to_tickets(
+            selectors.visible_invitations(user), user, "ticket", unticketed_invitations()
+        ).select_related("response")
 
 
 class MetricsQuerySerializer(serializers.Serializer):
@@ -113,6 +117,8 @@ class MetricRowSerializer(serializers.Serializer):
 class SurveyMetricsViewSet(viewsets.ViewSet):
     """CSAT %, NPS, CES mean and response rate, grouped by queue, agent, reason, channel,
     segment, survey kind or period (day/week/month of sending)."""
+
+    permission_model = SurveyResponse
 
     @extend_schema(parameters=[MetricsQuerySerializer], responses=MetricRowSerializer(many=True))
     def list(self, request: Request) -> Response:
@@ -157,7 +163,7 @@ class CampaignViewSet(
     """Relationship surveys (NPS) to a segment: supervisors create and run them."""
 
     serializer_class = CampaignSerializer
-    permission_classes = [IsSupervisorOrReadOnly]
+    permission_actions = {"run": "change"}
     queryset = SurveyCampaign.objects.select_related("segment")
 
     def perform_create(self, serializer: Any) -> None:
@@ -209,9 +215,7 @@ class SentimentViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["ticket", "customer", "label", "pending"]
 
     def get_queryset(self) -> QuerySet[MessageSentiment]:
-        return MessageSentiment.objects.filter(
-            ticket__in=visible_tickets(self.request.user).values("pk")
-        )
+        return scope_to_tickets(MessageSentiment.objects.all(), self.request.user, "ticket")
 
     def _ticket(self, request: Request) -> Ticket:
         raw = request.query_params.get("ticket", "")
@@ -273,7 +277,6 @@ class ScorecardViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ScorecardSerializer
-    permission_classes = [IsSupervisorOrReadOnly]
     queryset = Scorecard.objects.prefetch_related("criteria")
     pagination_class = None
 
@@ -344,7 +347,6 @@ class ReviewViewSet(
     work. `report?by=agent|criterion&period=day|week|month` gives the trend."""
 
     serializer_class = ReviewSerializer
-    permission_classes = [IsStaffUser]
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     filterset_fields = ["agent", "ticket", "scorecard"]
     ordering = ["-id"]

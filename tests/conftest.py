@@ -25,11 +25,10 @@ def other_agent(other_queue):
 
 @pytest.fixture
 def supervisor(db):
-    from django.contrib.auth.models import Group
+    from tests.factories import ensure_groups
 
     user = UserFactory(username="supervisor")
-    group, _ = Group.objects.get_or_create(name="Supervisor")
-    user.groups.add(group)
+    user.groups.add(ensure_groups()["Supervisor"])
     return user
 
 

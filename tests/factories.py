@@ -77,8 +77,25 @@ class QueueFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda q: q.code.title())
 
 
+def ensure_groups() -> dict:
+    """The staff groups with their permissions, as migrate leaves them (a test that flushed the
+    database lost them). The permission table of the admin and the API is these groups'."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from cim_site.roles import sync_group_permissions
+
+    if not Group.objects.filter(name="Agent", permissions__codename="view_ticket").exists():
+        importlib.import_module("cim_site.migrations.0001_groups").create_groups(apps, None)
+    sync_group_permissions()
+    return {group.name: group for group in Group.objects.all()}
+
+
 class AgentFactory(UserFactory):
-    """A staff user with an agent profile working the given queues: AgentFactory(queues=[q])."""
+    """A staff user in the Agent group with an agent profile working the given queues:
+    AgentFactory(queues=[q])."""
 
     @factory.post_generation
     def queues(obj, create, extracted, **kwargs):  # noqa: N805
@@ -89,6 +106,7 @@ class AgentFactory(UserFactory):
         )
         if extracted:
             profile.queues.add(*extracted)
+        obj.groups.add(ensure_groups()["Agent"])
 
 
 class ReasonCategoryFactory(factory.django.DjangoModelFactory):

@@ -2,8 +2,6 @@ from typing import Any
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from tickets.selectors import REASON_MANAGER_GROUP
-
 
 class IsStaffUser(BasePermission):
     """The API is for staff and integrations (staff users with a token). Object-level rules
@@ -14,28 +12,46 @@ class IsStaffUser(BasePermission):
         return bool(user and user.is_authenticated and user.is_active and user.is_staff)
 
 
-def is_reason_manager(user: Any) -> bool:
-    if not (user and user.is_authenticated and user.is_active and user.is_staff):
-        return False
-    return bool(user.is_superuser or user.groups.filter(name=REASON_MANAGER_GROUP).exists())
+class ModelPermission(IsStaffUser):
+    """The API's side of the one permission table (cim_site.permissions.may): a request needs
+    the Django model permission the admin would ask for the same thing — view to read, add to
+    create, change to update, delete to delete — on the view's model.
 
-
-class IsReasonManagerOrReadOnly(IsStaffUser):
-    """The reason list is governed: every staff member reads it, only its managers change it."""
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        return request.method in SAFE_METHODS or is_reason_manager(request.user)
-
-
-class IsSupervisorOrReadOnly(IsStaffUser):
-    """Set-up that shapes everyone's work (SLA calendars and policies): staff read, supervisors
-    change."""
+    A view names its model with `permission_model` when it has no `queryset` (metrics, journeys)
+    and maps a custom action to the permission it really needs with `permission_actions`
+    (`{"reply": "change"}`: replying changes a ticket, it does not create one). Which rows are
+    reachable is the selectors' business (cim_site.permissions.scope_to_tickets)."""
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        from tickets.selectors import is_supervisor
+        from cim_site.permissions import METHOD_ACTIONS, may
 
         if not super().has_permission(request, view):
             return False
-        return request.method in SAFE_METHODS or is_supervisor(request.user)
+        if not hasattr(view, request.method.lower()):
+            # A method the resource does not offer is a 405 for everyone, not a 403 for some.
+            return True
+        model = permission_model_of(view)
+        if model is None:
+            return False
+        declared = getattr(view, "permission_actions", {}) or {}
+        action = (
+            declared.get(getattr(view, "action", None))
+            or getattr(view, "permission_action", None)
+            or METHOD_ACTIONS.get(request.method, "change")
+        )
+        if request.method in SAFE_METHODS and action != "view":
+            # A read never needs more than the right to read.
+            action = "view"
+        return may(request.user, model, action)
+
+
+def permission_model_of(view: Any) -> Any:
+    model = getattr(view, "permission_model", None)
+    if model is not None:
+        return model
+    queryset = getattr(view, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    serializer = getattr(view, "serializer_class", None)
+    meta = getattr(serializer, "Meta", None)
+    return getattr(meta, "model", None)

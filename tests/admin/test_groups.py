@@ -51,6 +51,18 @@ def test_migrations_create_the_groups_with_their_permissions():
         "tickets.view_agentsignature",
         "tickets.add_agentsignature",
         "tickets.change_agentsignature",
+        # the same rights in the API (tests/test_permission_matrix.py)
+        "tickets.add_ticket",
+        "channels.change_interaction",
+        "channels.view_event",
+        "tickets.view_businesscalendar",
+        "tickets.view_slapolicy",
+        "tickets.view_notification",
+        "tickets.change_notification",
+        "feedback.view_scorecard",
+        "feedback.view_surveyinvitation",
+        "feedback.view_surveyresponse",
+        "feedback.view_messagesentiment",
     } == agent
 
     assert codes("Reason manager") == {

@@ -7,8 +7,19 @@ URL = "/api/v1/customers/"
 
 
 @pytest.fixture
-def client(api, agent):
-    return api(agent)
+def client(api, supervisor):
+    # Agents read customers only, in the API as in the admin (tests/test_permission_matrix.py).
+    return api(supervisor)
+
+
+def test_an_agent_may_read_but_not_rename_a_customer(api, agent, customer):
+    client = api(agent)
+    assert client.get(f"{URL}{customer.pk}/").status_code == 200
+    response = client.patch(f"{URL}{customer.pk}/", {"name": "Tên khác"}, format="json")
+    assert response.status_code == 403
+    assert client.post(URL, {"name": "Mới"}, format="json").status_code == 403
+    customer.refresh_from_db()
+    assert customer.name == "Nguyễn Thị Lan"
 
 
 def test_create_normalises_phone_to_e164_and_records_identities(client):
@@ -39,7 +50,7 @@ def test_create_normalises_phone_to_e164_and_records_identities(client):
         ("email", "nam@example.vn"),
         ("phone", "+84912345678"),
     }
-    assert Customer.objects.get().history.first().history_user.username == "agent"
+    assert Customer.objects.get().history.first().history_user.username == "supervisor"
 
 
 @pytest.mark.parametrize(

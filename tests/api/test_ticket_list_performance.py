@@ -41,8 +41,9 @@ def _queries(client, url, params=None):
     return len(ctx.captured_queries), response.json()["results"]
 
 
-# token + user, supervisor check, [agent: queue ids], the page with its joins, the page's tags.
-@pytest.mark.parametrize(("who", "expected"), [("supervisor", 4), ("agent", 5)])
+# token + user, the user's model permissions (user, groups: cim_site.api.permissions),
+# supervisor check, [agent: queue ids], the page with its joins, the page's tags.
+@pytest.mark.parametrize(("who", "expected"), [("supervisor", 6), ("agent", 7)])
 def test_ticket_list_runs_a_constant_number_of_queries(
     request, token_client, queue, agent, django_assert_num_queries, who, expected
 ):

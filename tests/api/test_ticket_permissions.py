@@ -88,12 +88,15 @@ def test_interactions_of_another_queues_ticket_are_hidden(
     channel = ChannelFactory(kind="email")
     mine = make_ticket()
     visible = Interaction.objects.create(customer=customer, channel=channel, ticket=mine)
+    # No ticket: no queue owns it. Its own agent sees it; other agents do not (as in the admin).
+    own = Interaction.objects.create(customer=customer, channel=channel, agent=agent)
     loose = Interaction.objects.create(customer=customer, channel=channel, ticket=None)
     hidden = Interaction.objects.create(customer=customer, channel=channel, ticket=foreign_ticket)
 
     agent_ids = {i["id"] for i in api(agent).get("/api/v1/interactions/").json()["results"]}
     all_ids = {i["id"] for i in api(supervisor).get("/api/v1/interactions/").json()["results"]}
 
-    assert agent_ids == {visible.pk, loose.pk}
-    assert all_ids == {visible.pk, loose.pk, hidden.pk}
+    assert agent_ids == {visible.pk, own.pk}
+    assert all_ids == {visible.pk, own.pk, loose.pk, hidden.pk}
+    assert api(agent).get(f"/api/v1/interactions/{loose.pk}/").status_code == 404
     assert api(agent).get(f"/api/v1/interactions/{hidden.pk}/").status_code == 404

@@ -61,11 +61,14 @@ def test_bot_metrics_since_leaves_older_chats_out(conversations):
     assert bot_metrics()["sessions"] == 6
 
 
-def test_staff_read_bot_metrics_from_the_api_and_others_cannot(conversations, agent):
+def test_staff_read_bot_metrics_from_the_api_and_others_cannot(conversations, agent, supervisor):
     url = "/api/v1/chat/bot-metrics/"
     client = Client()
     assert client.get(url).status_code in (401, 403)
+    # The figures sit on the chat-session list of the admin, which agents do not see.
     client.force_login(agent)
+    assert client.get(url).status_code == 403
+    client.force_login(supervisor)
     data = client.get(url).json()
     assert (data["sessions"], data["deflected"], data["handed_off"]) == (6, 2, 3)
     assert client.get(url, {"since": "not a date"}).status_code == 400

@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from knowledge_base.models import Article, ArticleStatus, SearchMiss
-from tests.factories import UserFactory
+from tests.factories import AgentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,14 @@ def editor(admin_user):
 
 @pytest.fixture
 def staff_reader(db):
-    return UserFactory(username="reader", is_staff=True)
+    # An agent: reads articles, may not write them (cim_site/roles.py), in the API as in the admin.
+    return AgentFactory(username="reader")
+
+
+def test_staff_with_no_role_gets_nothing(make_article):
+    make_article("Một")
+    client = client_for(UserFactory(username="no-role", is_staff=True))
+    assert client.get("/api/v1/kb-articles/").status_code == 403
 
 
 def test_editor_creates_an_article_with_questions_and_tags(editor, kb_category):
@@ -98,14 +105,16 @@ def test_patch_updates_through_the_service(editor, make_article):
     assert [q.text for q in article.questions.all()] == ["b", "c"]
 
 
-def test_search_endpoint_and_content_gaps(staff_reader, make_article):
+def test_search_endpoint_and_content_gaps(staff_reader, editor, make_article):
     make_article("Bảo hành", slug="bh")
     client = client_for(staff_reader)
     hits = client.get("/api/v1/kb-articles/search/", {"q": "bao hanh", "language": "vi"}).json()
     assert [h["slug"] for h in hits] == ["bh"]
     assert client.get("/api/v1/kb-articles/search/", {"q": "hoa don"}).json() == []
     assert SearchMiss.objects.get().source == "api"
-    gaps = client.get("/api/v1/kb-content-gaps/").json()["results"]
+    # Content gaps are the editors' work list, as in the admin (search misses).
+    assert client.get("/api/v1/kb-content-gaps/").status_code == 403
+    gaps = client_for(editor).get("/api/v1/kb-content-gaps/").json()["results"]
     assert gaps[0]["query"] == "hoa don"
     assert client.get("/api/v1/kb-articles/search/", {"q": "x" * 201}).status_code == 400
 

@@ -14,11 +14,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from cim_site.permissions import TicketScopedAdminMixin
 from customers.admin import ServiceHistoryAdmin, add_customer_inline, adopt
 
 from .. import routing, services
 from ..models import AgentProfile, InteractionReason, Presence, Queue, Skill, Tag, Ticket
-from ..selectors import is_supervisor, visible_tickets
+from ..selectors import is_supervisor
 
 
 @admin.register(Queue)
@@ -181,7 +182,9 @@ class StaffUserAdmin(UserAdmin):
         return [AgentProfileInline] if obj is not None else []
 
 
-class CustomerTicketInline(admin.TabularInline):
+class CustomerTicketInline(TicketScopedAdminMixin, admin.TabularInline):
+    ticket_path = ""
+
     """The customer's tickets on the customer page (the ones this user may see), with links."""
 
     model = Ticket
@@ -196,9 +199,7 @@ class CustomerTicketInline(admin.TabularInline):
     verbose_name_plural = _("tickets")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
-        return visible_tickets(request.user, super().get_queryset(request)).select_related(
-            "queue", "assignee"
-        )
+        return super().get_queryset(request).select_related("queue", "assignee")
 
     @admin.display(description=_("reference"))
     def ticket_link(self, obj: Ticket) -> str:

@@ -9,12 +9,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from cim_site.permissions import TicketScopedAdminMixin
 from customers.models import ChannelKind
 
 from .. import sla_config
@@ -28,7 +28,6 @@ from ..models import (
     SLATarget,
     TicketStatus,
 )
-from ..selectors import visible_tickets
 
 
 class OpeningHoursFormSet(BaseInlineFormSet):
@@ -133,18 +132,13 @@ class SLAPolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SLAEvent)
-class SLAEventAdmin(admin.ModelAdmin):
+class SLAEventAdmin(TicketScopedAdminMixin, admin.ModelAdmin):
+    ticket_path = "ticket"
+
     list_display = ("created_at", "ticket", "metric", "kind", "due_at", "queue", "assignee")
     list_select_related = ("ticket", "queue", "assignee")
     list_filter = ("kind", "metric", "queue")
     search_fields = ("ticket__reference",)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[SLAEvent]:
-        return (
-            super()
-            .get_queryset(request)
-            .filter(ticket__in=visible_tickets(request.user).values("pk"))
-        )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cim_site.permissions import TicketScopedAdminMixin
 from customers.admin import ServiceHistoryAdmin, adopt
 from customers.models import ChannelKind, CustomerIdentity
 
@@ -28,7 +29,7 @@ from ..admin_views import download_attachment
 from ..errors import TicketError
 from ..models import InteractionReason, MessageKind, Ticket
 from ..search import search_tickets
-from ..selectors import next_sla_due, sla_due_within, ticket_thread, visible_tickets
+from ..selectors import next_sla_due, sla_due_within, ticket_thread
 from . import relations as workspace
 from .bulk import BulkActionsMixin
 from .forms import TicketAddForm, TicketChangeForm
@@ -115,7 +116,8 @@ class ReasonListFilter(RelatedFieldListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(BulkActionsMixin, ServiceHistoryAdmin):
+class TicketAdmin(BulkActionsMixin, TicketScopedAdminMixin, ServiceHistoryAdmin):
+    ticket_path = ""
     domain_errors = (TicketError,)
     # The work list at 1366 px (issue 11): reason, channel and created are on the ticket page
     # and in the filters; the list keeps what an agent picks the next ticket by.
@@ -298,7 +300,7 @@ class TicketAdmin(BulkActionsMixin, ServiceHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         # Agents see the tickets of their queues only; a ticket outside them is "not found" on
         # every page of this admin (change, history, actions, attachments).
-        return visible_tickets(request.user, super().get_queryset(request))
+        return super().get_queryset(request)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str

@@ -122,6 +122,9 @@ class MacroViewSet(
 
 
 class ApplyMacroView(APIView):
+    permission_model = Ticket
+    permission_action = "change"
+
     @extend_schema(
         summary="Apply a macro: its actions, and its reply sent or returned to edit",
         request=ApplyMacroSerializer,

@@ -98,6 +98,8 @@ class TicketRelationViewSet(viewsets.GenericViewSet):
     filter_backends: list[Any] = []
     pagination_class = None
     serializer_class = MergeSerializer
+    permission_model = Ticket
+    permission_actions = {"merge": "change", "links": "change"}
 
     def get_queryset(self) -> Any:
         return selectors.visible_tickets(self.request.user).select_related("customer", "queue")
@@ -183,6 +185,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
 
     serializer_class = NotificationSerializer
     filter_backends: list[Any] = []
+    permission_actions = {"mark_read": "change"}
 
     def get_queryset(self) -> Any:
         unread = self.request.query_params.get("unread", "").lower() in ("1", "true", "yes")

@@ -8,7 +8,6 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cim_site.api.permissions import IsSupervisorOrReadOnly
 from customers.models import ChannelKind, Segment
 
 from .. import sla_config
@@ -111,7 +110,6 @@ class _WriteThroughService(
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
-    permission_classes = [IsSupervisorOrReadOnly]
     pagination_class = None
 
     def _save(self, serializer: Any, instance: Any) -> Any:  # pragma: no cover - abstract

@@ -15,7 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cim_site.api.pagination import OldestFirstCursorPagination, StableOrderingFilter
-from cim_site.api.permissions import IsReasonManagerOrReadOnly
 from cim_site.api.schema import ErrorSerializer
 from customers import services as customer_services
 from customers.models import ChannelKind, Customer, Language
@@ -73,6 +72,10 @@ _CONFLICT = {**_ERRORS, 409: ErrorSerializer}
     ),
 )
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    # Replying, assigning and moving through the statuses change the ticket.
+    permission_actions = dict.fromkeys(
+        ("messages", "assign", "set_status", "solve", "close", "reopen"), "change"
+    )
     serializer_class = TicketSerializer
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     filterset_class = TicketFilter
@@ -318,7 +321,6 @@ class ReasonViewSet(
     never deleted (tickets and reports point at them): deactivate them instead."""
 
     serializer_class = ReasonSerializer
-    permission_classes = [IsReasonManagerOrReadOnly]
     pagination_class = None
     filter_backends: list[Any] = []
 
