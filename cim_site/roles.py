@@ -52,6 +52,9 @@ GRANTS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         # their own signature
         ("tickets", "macro", ("view", "add", "change", "delete")),
         ("tickets", "agentsignature", ("view", "add", "change")),
+        # the work they log on their queues' tickets (after-contact work, call-backs …)
+        ("tickets", "activity", ("view", "add")),
+        ("tickets", "activitykind", ("view",)),
     ],
     REASON_MANAGER: [("tickets", "interactionreason", ("view", "add", "change"))],
 }

@@ -9,7 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cim_site.api.permissions import IsStaffUser
+from cim_site.api.permissions import ModelPermission
+from tickets.models import Ticket
 
 from .metrics import JOURNEY_FIELDS, OPERATIONS_FIELDS, journey_metrics, operations_metrics
 from .periods import GROUPS, parse_period
@@ -85,7 +86,9 @@ PERIOD_PARAMETERS = [
 class MetricsViewSet(viewsets.ViewSet):
     """Operations and journey KPIs for a period of at most two years, grouped."""
 
-    permission_classes = [IsStaffUser]
+    # The figures are about tickets: whoever may view tickets may read them (for their queues).
+    permission_classes = [ModelPermission]
+    permission_model = Ticket
 
     @extend_schema(parameters=PERIOD_PARAMETERS, responses=OperationsMetricsSerializer)
     def list(self, request: Request) -> Response:

@@ -7,14 +7,18 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from cim_site.permissions import TicketScopedAdminMixin
 from customers.admin import add_customer_inline
 from tickets.models import Ticket
 
 from .experiences import customer_experiences
 
 
-class CustomerExperiencesInline(admin.TabularInline):
-    """Read-only: renders the experiences, never a form."""
+class CustomerExperiencesInline(TicketScopedAdminMixin, admin.TabularInline):
+    """Read-only: renders the experiences (customer_experiences applies the same queue rule),
+    never a form."""
+
+    ticket_path = ""
 
     model = Ticket
     fk_name = "customer"
@@ -27,6 +31,9 @@ class CustomerExperiencesInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).none()
+
+    def own_rows_q(self, request: HttpRequest) -> Any:
+        return None
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

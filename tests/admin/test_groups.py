@@ -51,6 +51,9 @@ def test_migrations_create_the_groups_with_their_permissions():
         "tickets.view_agentsignature",
         "tickets.add_agentsignature",
         "tickets.change_agentsignature",
+        "tickets.view_activity",
+        "tickets.add_activity",
+        "tickets.view_activitykind",
         # the same rights in the API (tests/test_permission_matrix.py)
         "tickets.add_ticket",
         "channels.change_interaction",
