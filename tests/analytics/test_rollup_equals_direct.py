@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from channels.models import Action, ActionKind, Event, Interaction, Outcome
@@ -312,3 +313,42 @@ def test_incremental_refresh_equals_rebuild_and_is_idempotent(
     assert snapshot() == incremental
     rebuild_all()
     assert snapshot() == incremental
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="percentiles in SQL need PostgreSQL (DATABASE_URL)"
+)
+@pytest.mark.parametrize("seed", [2, 5])
+def test_database_percentiles_equal_python_percentiles(
+    seed, supervisor, policy, reasons, channels, segment, monkeypatch
+):
+    """PostgreSQL computes the medians and p90 with percentile_disc (GROUPING SETS for the
+    total); they are exactly the Python definitions, for every grouping, visible set and in the
+    same number of queries."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    from cim_site.analytics import metrics
+
+    generate(
+        random.Random(seed), policy=policy, reasons=reasons, channels=channels, segment=segment
+    )
+    rebuild_all()
+    from tickets.models import Queue
+
+    agent = AgentFactory(username="one-queue", queues=[Queue.objects.get(code="q0")])
+    for user in (supervisor, agent):
+        operations_metrics(user=user, group_by="day", **PERIOD)  # per-user lookups cached
+        for group_by in metrics.GROUPS:
+            with CaptureQueriesContext(conn) as in_sql:
+                got = operations_metrics(user=user, group_by=group_by, **PERIOD)
+            with monkeypatch.context() as patch:
+                patch.setattr(metrics, "percentiles_in_database", lambda: False)
+                with CaptureQueriesContext(conn) as in_python:
+                    expected = operations_metrics(user=user, group_by=group_by, **PERIOD)
+            assert got == expected, group_by
+            assert len(in_sql) == len(in_python)
+    assert any(
+        r["first_response_minutes_median"] is not None
+        for r in operations_metrics(user=supervisor, group_by="day", **PERIOD)["results"]
+    )
