@@ -188,7 +188,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cim_site.api.errors.exception_handler",
-    # JSON with a size and nesting limit and no NUL/surrogates/huge numbers (cim_site/api/parsers.py)
+    # JSON with a size and nesting limit, no NUL/surrogates/huge numbers (cim_site/api/parsers.py)
     "DEFAULT_PARSER_CLASSES": [
         "cim_site.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",

@@ -1,0 +1,16 @@
+import pytest
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def sup_client(supervisor, queue, customer):
+    client = APIClient()
+    client.force_authenticate(supervisor)
+    return client
+
+
+def assert_error_shape(response, status: int) -> dict:
+    assert response.status_code == status, response.content[:300]
+    body = response.json()
+    assert set(body) == {"code", "message", "fields"}, body
+    return body
