@@ -1,6 +1,13 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.channels.conftest import (  # noqa: F401 (the channel fixtures, shared)
+    _fresh_rate_limits,
+    facebook_channel,
+    phone_channel,
+    zalo_channel,
+)
+
 
 @pytest.fixture
 def sup_client(supervisor, queue, customer):

@@ -14,11 +14,6 @@ from django.urls import reverse
 
 from channels.messaging import zalo_signature
 from channels.models import InboundMessage
-from tests.channels.conftest import (  # noqa: F401 (fixtures)
-    facebook_channel,
-    phone_channel,
-    zalo_channel,
-)
 
 pytestmark = pytest.mark.django_db
 
