@@ -10,6 +10,7 @@ store NUL in text at all (DataError) and a lone surrogate cannot be encoded as U
 Everything here is iterative: no input can make it recurse."""
 
 import json
+import math
 import re
 from typing import Any
 
@@ -184,9 +185,45 @@ class CleanJSONFormField(forms.JSONField):
             return InvalidJSONInput(data)
 
 
+def _out_of_range(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return not math.isfinite(value) or abs(value) > MAX_INT
+    return isinstance(value, int) and abs(value) > MAX_INT
+
+
+def _refuse_overflow(field_class: type[serializers.Field]) -> None:
+    """DRF's IntegerField accepts any Python int and PrimaryKeyRelatedField catches TypeError and
+    ValueError but not the OverflowError of `pk=inf` or `pk=10**30` (SQLite, psycopg): both are
+    refused here, for declared fields as well as generated ones."""
+    original = field_class.to_internal_value
+    if getattr(original, "_cim_clean", False):
+        return
+
+    def to_internal_value(self: serializers.Field, data: Any) -> Any:
+        message = _("Numbers may not exceed %(max)d.") % {"max": MAX_INT}
+        if _out_of_range(data):
+            raise serializers.ValidationError(message, code="max_value")
+        try:
+            value = original(self, data)
+        except OverflowError as exc:
+            raise serializers.ValidationError(message, code="max_value") from exc
+        if _out_of_range(value):
+            raise serializers.ValidationError(message, code="max_value")
+        return value
+
+    to_internal_value._cim_clean = True  # type: ignore[attr-defined]
+    field_class.to_internal_value = to_internal_value  # type: ignore[method-assign]
+
+
 def install() -> None:
-    """Makes every ModelSerializer and every ModelForm (the admin's included) use the clean JSON
-    fields for models.JSONField. Called once from CimSiteConfig.ready()."""
+    """Makes every serializer refuse integers beyond 64 bits, and every ModelSerializer and
+    ModelForm (the admin's included) use the clean JSON fields for models.JSONField. Called once
+    from CimSiteConfig.ready(). DRF and Django offer no setting for these, hence the patching;
+    it is idempotent and covers fields declared by hand, which a base class would miss."""
+    _refuse_overflow(serializers.IntegerField)
+    _refuse_overflow(serializers.PrimaryKeyRelatedField)
     serializers.ModelSerializer.serializer_field_mapping[models.JSONField] = CleanJSONField
     if getattr(models.JSONField.formfield, "_cim_clean", False):
         return
