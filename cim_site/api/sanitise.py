@@ -217,6 +217,25 @@ def _refuse_overflow(field_class: type[serializers.Field]) -> None:
     field_class.to_internal_value = to_internal_value  # type: ignore[method-assign]
 
 
+def _refuse_form_overflow() -> None:
+    """forms.IntegerField has no bounds of its own (a model field's form gets the column's, a
+    hand-declared one none): a form field never yields an integer beyond 64 bits."""
+    original = forms.IntegerField.to_python
+    if getattr(original, "_cim_clean", False):
+        return
+
+    def to_python(self: forms.IntegerField, value: Any) -> Any:
+        result = original(self, value)
+        if _out_of_range(result):
+            raise forms.ValidationError(
+                _("Numbers may not exceed %(max)d.") % {"max": MAX_INT}, code="max_value"
+            )
+        return result
+
+    to_python._cim_clean = True  # type: ignore[attr-defined]
+    forms.IntegerField.to_python = to_python  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Makes every serializer refuse integers beyond 64 bits, and every ModelSerializer and
     ModelForm (the admin's included) use the clean JSON fields for models.JSONField. Called once
@@ -224,6 +243,7 @@ def install() -> None:
     it is idempotent and covers fields declared by hand, which a base class would miss."""
     _refuse_overflow(serializers.IntegerField)
     _refuse_overflow(serializers.PrimaryKeyRelatedField)
+    _refuse_form_overflow()
     serializers.ModelSerializer.serializer_field_mapping[models.JSONField] = CleanJSONField
     if getattr(models.JSONField.formfield, "_cim_clean", False):
         return
