@@ -21,3 +21,17 @@ def assert_error_shape(response, status: int) -> dict:
     body = response.json()
     assert set(body) == {"code", "message", "fields"}, body
     return body
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How many requests the schemathesis run sent (only when it ran)."""
+    import sys
+
+    module = sys.modules.get("tests.robustness.test_schemathesis")
+    if module is None or not module.SENT["requests"]:
+        return
+    sent = module.SENT
+    terminalreporter.write_line(
+        f"schemathesis: {sent['requests']} requests over {sent['operations']} operations, "
+        f"statuses {dict(sorted(sent['statuses'].items()))}"
+    )

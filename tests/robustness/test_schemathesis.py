@@ -1,13 +1,15 @@
 """schemathesis over the whole OpenAPI schema: every operation, a bounded number of generated
 requests each (valid and schema-violating input), sent to the WSGI app as an authenticated
 supervisor. Any 5xx fails. Runs in both CI legs (SQLite, then PostgreSQL); select it alone with
-`pytest -m schemathesis`. The number of requests sent is printed at the end of the module."""
+`pytest -m schemathesis`. The number of requests sent is printed in pytest's summary (tests/robustness/conftest.py)."""
 
 import json
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -31,27 +33,21 @@ schema.app = WSGIHandler()
 SENT = {"requests": 0, "operations": 0, "statuses": {}}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _report(request):
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    line = (
-        f"schemathesis: {SENT['requests']} requests over {SENT['operations']} operations, "
-        f"statuses {dict(sorted(SENT['statuses'].items()))}"
-    )
-    if reporter:
-        reporter.write_line(line)
-    else:
-        print(line)
-
-
 @pytest.fixture
 def token(supervisor, queue, customer, settings):
     settings.ALLOWED_HOSTS = ["*"]
     # A little data so detail routes with small ids find rows.
     TicketFactory.create_batch(2, customer=customer, queue=queue)
     CustomerFactory()
-    return Token.objects.create(user=supervisor).key
+    # As Django's test Client does: the raw WSGI handler would close the test's connection (and
+    # its transaction) at the end of each request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield Token.objects.create(user=supervisor).key
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
