@@ -217,6 +217,25 @@ def _refuse_overflow(field_class: type[serializers.Field]) -> None:
     field_class.to_internal_value = to_internal_value  # type: ignore[method-assign]
 
 
+def _refuse_bad_text_input() -> None:
+    """Every serializer field refuses a NUL or lone surrogate string before its own code runs:
+    SlugRelatedField and the project's own lookup fields (tickets' QueueField…) query the database
+    with the text before any validator, a DataError on PostgreSQL — reachable with a form-encoded
+    body, which the JSON parser never sees. Field.run_validation is where every field starts
+    (CharField and RelatedField call it through super())."""
+    original = serializers.Field.run_validation
+    if getattr(original, "_cim_clean", False):
+        return
+
+    def run_validation(self: serializers.Field, data: Any = serializers.empty) -> Any:
+        if isinstance(data, str) and (problem := text_problem(data)):
+            raise serializers.ValidationError(problem, code="invalid")
+        return original(self, data)
+
+    run_validation._cim_clean = True  # type: ignore[attr-defined]
+    serializers.Field.run_validation = run_validation  # type: ignore[method-assign]
+
+
 def _refuse_form_overflow() -> None:
     """forms.IntegerField has no bounds of its own (a model field's form gets the column's, a
     hand-declared one none): a form field never yields an integer beyond 64 bits."""
@@ -243,6 +262,7 @@ def install() -> None:
     it is idempotent and covers fields declared by hand, which a base class would miss."""
     _refuse_overflow(serializers.IntegerField)
     _refuse_overflow(serializers.PrimaryKeyRelatedField)
+    _refuse_bad_text_input()
     _refuse_form_overflow()
     serializers.ModelSerializer.serializer_field_mapping[models.JSONField] = CleanJSONField
     if getattr(models.JSONField.formfield, "_cim_clean", False):
