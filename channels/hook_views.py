@@ -8,7 +8,8 @@ as soon as that row is committed. Processing happens in a worker.
 
 import hashlib
 import hmac
-import json
+import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -17,12 +18,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from cim_site.api import sanitise
 from customers.models import ChannelKind
 
 from . import events as journey_events
 from . import messaging
 from .email_intake import receive_email
 from .models import Channel
+
+log = logging.getLogger(__name__)
 
 MACHINE_KINDS = {
     "email": (ChannelKind.EMAIL,),
@@ -87,10 +91,35 @@ def machine_auth_error(channel: Channel, request: HttpRequest, body: bytes) -> J
 
 
 def _json(body: bytes) -> Any:
+    """The body parsed with the API's limits (depth, numbers, NUL/surrogates); None if refused.
+    Only called once the size and the signature are checked (Zalo's signature needs two fields of
+    the body, so its verify parses with the same limits)."""
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return sanitise.loads(body)
+    except sanitise.BadInput:
         return None
+
+
+def _stale(millis: Any) -> bool:
+    """A platform timestamp (milliseconds since the epoch) outside the replay window, either way;
+    a missing or non-numeric one is stale too. Duplicates inside the window are dropped by the
+    message id's unique key, so the window only bounds how long a captured request is useful."""
+    try:
+        seconds = float(str(millis)) / 1000
+    except ValueError:
+        return True
+    if seconds != seconds:  # NaN
+        return True
+    return abs(time.time() - seconds) > settings.CIM_WEBHOOK_REPLAY_SECONDS
+
+
+def _replayed(channel: Channel, kind: str, stamps: list[Any]) -> JsonResponse | None:
+    if stamps and not any(_stale(s) for s in stamps):
+        return None
+    log.warning(
+        "webhook refused: %s event outside the replay window on channel %s", kind, channel.code
+    )
+    return _error(400, "stale_event", "The event is older than the replay window.")
 
 
 # --- email relay --------------------------------------------------------------------------------
@@ -204,6 +233,12 @@ def facebook_webhook(request: HttpRequest, code: str) -> HttpResponse:
     payload = _json(body)
     if not isinstance(payload, dict):
         return _error(400, "invalid", "The body is not a JSON object.")
+    # Messenger puts the delivery time in each entry's "time" (ms).
+    entries = payload.get("entry")
+    if isinstance(entries, list) and entries:
+        stamps = [e.get("time") if isinstance(e, dict) else None for e in entries]
+        if stale := _replayed(channel, "facebook", stamps):
+            return stale
     with transaction.atomic():
         messaging.receive_facebook(channel=channel, payload=payload)
     return HttpResponse("EVENT_RECEIVED", content_type="text/plain")
@@ -251,6 +286,9 @@ def zalo_webhook(request: HttpRequest, code: str) -> HttpResponse:
     event = _json(body)
     if not isinstance(event, dict):
         return _error(400, "invalid", "The body is not a JSON object.")
+    # The timestamp is part of what Zalo signs, so it cannot be refreshed by a replayer.
+    if stale := _replayed(channel, "zalo", [event.get("timestamp")]):
+        return stale
     with transaction.atomic():
         messaging.receive_zalo(channel=channel, event=event)
     return JsonResponse({"received": True})

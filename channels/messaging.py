@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from django.utils import timezone
 
+from cim_site.api import sanitise
 from customers.models import ChannelKind, Customer, CustomerIdentity
 from customers.services import resolve_customer
 from tickets.models import AuthorType, Ticket
@@ -66,8 +67,10 @@ def verify_zalo_signature(*, channel: Channel, body: bytes, header: str) -> bool
     if not secret or not header:
         return False
     try:
-        event = json.loads(body)
-    except ValueError:
+        # The signed fields are inside the body, so it is parsed first, with the API's limits
+        # (a deeply nested body is refused here instead of recursing).
+        event = sanitise.loads(body)
+    except sanitise.BadInput:
         return False
     if not isinstance(event, dict):
         return False

@@ -9,7 +9,10 @@ class CimSiteConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from .api import sanitise
         from .roles import sync_group_permissions
+
+        sanitise.install()
 
         # Django sends post_migrate once per app with models (not for this one); auth's handler,
         # connected first, has created that app's permissions by the time ours runs.

@@ -28,6 +28,9 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Unmatched URLs under /api/ (ids the path converters refuse) answer in the API's error shape.
+handler404 = "cim_site.api.errors.page_not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/help/", permanent=False)),
     path("favicon.ico", favicon, name="favicon"),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
@@ -5,6 +7,7 @@ from channels.api import ChannelViewSet, EventViewSet, InteractionViewSet, Journ
 from channels.chatbot_api import BotMetricsViewSet
 from cim_site.analytics.api import MetricsViewSet
 from cim_site.api.auth import ObtainTokenView
+from cim_site.converters import ID_REGEX
 from customers.api import CustomerViewSet, OrganizationViewSet
 from feedback.api import (
     CampaignViewSet,
@@ -22,7 +25,17 @@ from tickets.api.relations import NotificationViewSet, TicketRelationViewSet
 from tickets.api.sla import CalendarViewSet, PolicyViewSet
 from tickets.api.views_saved import SavedViewViewSet
 
-router = DefaultRouter()
+
+class IdRouter(DefaultRouter):
+    """Detail routes match only numeric ids (see cim_site/converters.py): `/tickets/abc/` or an
+    id too large for the database is a 404 from the resolver, never a ValueError/OverflowError."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._default_value_pattern = ID_REGEX
+
+
+router = IdRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("tickets", TicketViewSet, basename="ticket")
@@ -34,7 +47,7 @@ router.register("channels", ChannelViewSet, basename="channel")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("events", EventViewSet, basename="event")
 router.register(
-    r"customers/(?P<customer_pk>[^/.]+)/journey", JourneyViewSet, basename="customer-journey"
+    rf"customers/(?P<customer_pk>{ID_REGEX})/journey", JourneyViewSet, basename="customer-journey"
 )
 router.register("surveys/invitations", InvitationViewSet, basename="survey-invitation")
 router.register("surveys/metrics", SurveyMetricsViewSet, basename="survey-metrics")
@@ -55,5 +68,5 @@ router.register("activities", ActivityViewSet, basename="activity")
 urlpatterns = [
     *router.urls,
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
-    path("tickets/<int:pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),
+    path("tickets/<id:pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),
 ]

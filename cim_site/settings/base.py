@@ -225,6 +225,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cim_site.api.errors.exception_handler",
+    # JSON with a size and nesting limit, no NUL/surrogates/huge numbers (cim_site/api/parsers.py)
+    "DEFAULT_PARSER_CLASSES": [
+        "cim_site.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         # Allow the request when the cache fails, rather than answer 500.
         "cim_site.throttling.FailOpenAnonRateThrottle",
@@ -355,6 +361,10 @@ CIM_THREAD_WINDOW_HOURS = env_int("CIM_THREAD_WINDOW_HOURS", 24)
 # Largest raw email accepted from a relay, IMAP or maildir, and largest webhook / PBX body.
 CIM_EMAIL_MAX_BYTES = env_int("CIM_EMAIL_MAX_BYTES", 25 * 1024 * 1024)
 CIM_WEBHOOK_MAX_BYTES = env_int("CIM_WEBHOOK_MAX_BYTES", 256 * 1024)
+# Signed platform events (Zalo "timestamp", Messenger entry "time") further than this from now are
+# refused. A day covers the platforms' own retries after an outage; duplicates within it are
+# dropped by the message id.
+CIM_WEBHOOK_REPLAY_SECONDS = env_int("CIM_WEBHOOK_REPLAY_SECONDS", 24 * 3600)
 # Chat lines one browser may send per minute (django-ratelimit syntax).
 CIM_CHAT_POST_RATE = env_str("CIM_CHAT_POST_RATE", "30/m")
 
