@@ -27,4 +27,4 @@ def in_threads(count, work):
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    assert errors == [], errors

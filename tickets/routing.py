@@ -98,16 +98,26 @@ def route_ticket_outcome(*, ticket_id: int, now: datetime | None = None) -> tupl
                 return None, Outcome.LOCKED
             return None, Outcome.NOT_WAITING
         for candidate in candidates(ticket):
+            # One agent's row at a time: the lock on an agent who cannot take the ticket is let
+            # go (savepoint rollback releases it in PostgreSQL) before the next is asked for, and
+            # only the profile row is locked, not the user row that assignments and notifications
+            # reference; so two routers never hold one agent while waiting for another.
+            savepoint = transaction.savepoint()
             profile = (
-                AgentProfile.objects.select_for_update().select_related("user").get(pk=candidate.pk)
+                AgentProfile.objects.select_for_update(of=("self",))
+                .select_related("user")
+                .get(pk=candidate.pk)
             )
             if profile.presence != Presence.ONLINE:
+                transaction.savepoint_rollback(savepoint)
                 continue
             load = Ticket.objects.filter(
                 assignee_id=profile.user_id, status__in=OPEN_STATUSES
             ).count()
             if load >= profile.capacity:
+                transaction.savepoint_rollback(savepoint)
                 continue
+            transaction.savepoint_commit(savepoint)
             ticket.assignee = profile.user
             ticket._change_reason = "routed"  # type: ignore[attr-defined]
             ticket.save(update_fields=["assignee", "updated_at"])
